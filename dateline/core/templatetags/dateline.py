@@ -1,0 +1,39 @@
+import json
+
+from django import template
+from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# The escapes of django.utils.html.json_script: the JSON cannot close the <script> element.
+_JSON_SCRIPT_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
+
+
+@register.simple_tag
+def json_ld(data) -> str:
+    payload = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),  # noqa: S308
+    )
+
+
+@register.simple_tag(takes_context=True)
+def absolute_url(context, url: str) -> str:
+    if url.startswith(("http://", "https://")):
+        return url
+    return settings.SITE_URL + url
+
+
+@register.inclusion_tag("core/_editor_userbar.html", takes_context=True)
+def editor_userbar(context):
+    """The Wagtail userbar for signed-in editors only.
+
+    Anonymous readers have no session cookie; looking at request.user for them would read the
+    session and add "Vary: Cookie", which splits a shared cache by visitor.
+    """
+    request = context.get("request")
+    show = request is not None and settings.SESSION_COOKIE_NAME in request.COOKIES
+    return {"show": show, "request": request, "page": context.get("page"), **context.flatten()}

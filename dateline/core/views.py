@@ -1,0 +1,45 @@
+from django.db import connection
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.views.decorators.cache import never_cache
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+
+from .models import OutboxMessage
+from .pagination import paginate
+
+
+@never_cache
+def health(request):
+    """Liveness and database reachability, for load balancers and monitors."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+def page_not_found(request, exception=None):
+    return render(request, "404.html", status=404)
+
+
+def server_error(request):
+    # No context processors: whatever broke the page may break them too.
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
+
+
+def outbox_index(request):
+    page = paginate(request, OutboxMessage.objects.all(), per_page=50)
+    return render(request, "core/outbox_index.html", {"page": page})
+
+
+def outbox_detail(request, pk: int):
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    return render(request, "core/outbox_detail.html", {"message": message})
+
+
+@xframe_options_sameorigin
+def outbox_html(request, pk: int):
+    """The HTML part alone, shown in a sandboxed frame that runs no script."""
+    message = get_object_or_404(OutboxMessage, pk=pk)
+    response = HttpResponse(message.html_body, content_type="text/html; charset=utf-8")
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    return response

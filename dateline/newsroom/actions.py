@@ -1,0 +1,88 @@
+"""Editorial state changes: publishing, scheduled publishing, and what they purge.
+
+Wagtail's admin publishes through its own actions (wagtail.actions); the signal receivers in
+signals.py route those events here, so admin, worker and code paths behave the same.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from wagtail.models import Page, Revision
+
+from dateline.core.actions import page_cache_purge_on_commit
+
+from .models import ArticlePage, HomePage, SectionPage
+
+# What every new, changed or withdrawn article can appear in besides its own page.
+ARTICLE_LIST_TAGS = frozenset({"home", "archive", "feed", "sitemap"})
+
+
+def article_publish(*, article: ArticlePage, by=None) -> Revision:
+    """Save the article's current state as a revision and publish it (or schedule it)."""
+    revision = article.save_revision(user=by, log_action=True)
+    revision.publish(user=by)
+    return revision
+
+
+def article_list_tags(*, article: ArticlePage) -> set[str]:
+    """The cache tags of every list the article appears in, as stored in the database."""
+    tags = set(ARTICLE_LIST_TAGS)
+    tags.update(f"section:{pk}" for pk in
+                Page.objects.ancestor_of(article).type(SectionPage).values_list("pk", flat=True))
+    if article.pk:
+        tags.update(f"topic:{pk}" for pk in
+                    ArticlePage.topics.through.objects.filter(articlepage_id=article.pk)
+                    .values_list("topic_id", flat=True))
+        tags.update(f"author:{pk}" for pk in
+                    article.bylines.filter(author__isnull=False).values_list("author_id", flat=True))
+    return tags
+
+
+def page_changed_purge(*, page: Page, previous_tags: Iterable[str] = ()) -> None:
+    """Purge the page and everything that lists it, as it was before and as it is now."""
+    specific = page.specific
+    if isinstance(specific, ArticlePage):
+        tags = {f"page:{page.pk}", *article_list_tags(article=specific), *previous_tags}
+    elif isinstance(specific, (SectionPage, HomePage)):
+        # Section names and the navigation appear on every page.
+        tags = {"site"}
+    else:
+        tags = {f"page:{page.pk}", *previous_tags}
+    page_cache_purge_on_commit(tags=tags)
+
+
+def publication_schedule(*, at: datetime) -> None:
+    """Have the worker publish or withdraw what is due at `at`, without any cron."""
+    from .tasks import publish_scheduled_pages
+
+    transaction.on_commit(lambda: publish_scheduled_pages.using(run_after=at).enqueue())
+
+
+def scheduled_pages_publish() -> int:
+    """Publish revisions whose go-live time has come and withdraw expired pages.
+
+    Each page is handled in its own transaction with its row locked (skipped if another
+    worker holds it), so two workers never publish the same revision twice.
+    """
+    now = timezone.now()  # Wagtail's publish compares go-live times with the real clock too.
+    done = 0
+    for page_id in Page.objects.filter(live=True, expire_at__lte=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            page = Page.objects.select_for_update(skip_locked=True).filter(
+                pk=page_id, live=True, expire_at__lte=now
+            ).first()
+            if page is not None:
+                page.specific.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
+                done += 1
+    due = Revision.objects.filter(approved_go_live_at__lte=now).order_by("approved_go_live_at")
+    for revision_id in due.values_list("pk", flat=True):
+        with transaction.atomic():
+            revision = Revision.objects.select_for_update(skip_locked=True).filter(
+                pk=revision_id, approved_go_live_at__lte=now
+            ).first()
+            if revision is not None:
+                revision.publish(log_action="wagtail.publish.scheduled")
+                done += 1
+    return done

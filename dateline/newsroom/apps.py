@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class NewsroomConfig(AppConfig):
+    name = "dateline.newsroom"
+    label = "newsroom"
+    verbose_name = "Newsroom"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

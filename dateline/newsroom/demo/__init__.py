@@ -1,0 +1,147 @@
+"""The demo newsroom of `make run`: the reference article, word for word, in its section."""
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils.html import escape
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
+
+from ..actions import article_publish
+from ..models import (
+    ArticleCitation,
+    ArticlePage,
+    HomePage,
+    NewsroomSettings,
+    SectionPage,
+    Source,
+    Topic,
+    TopicAlias,
+)
+
+CONTENT = Path(__file__).with_name("content.json")
+EDITOR_USERNAME = "editor"
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    password: str | None
+
+
+def load_content() -> dict:
+    return json.loads(CONTENT.read_text(encoding="utf-8"))
+
+
+@transaction.atomic
+def demo_content_load() -> HomePage:
+    """Create the demo site once; running it again changes nothing."""
+    content = load_content()
+    home = _home(content["newsroom"])
+    sections = {spec["slug"]: _section(home, spec) for spec in content["sections"]}
+    sources = {spec["name"]: _source(spec) for spec in content["sources"]}
+    topics = {spec["slug"]: _topic(spec) for spec in content["topics"]}
+    for spec in content["articles"]:
+        _article(sections[spec["section"]], spec, sources, topics)
+    return home
+
+
+def _home(newsroom: dict) -> HomePage:
+    home = HomePage.objects.first()
+    if home is None:
+        root = _tree_root()
+        # Wagtail's initial "Welcome to your new Wagtail site!" page.
+        Page.objects.filter(depth=2, slug="home", content_type__model="page").delete()
+        root.refresh_from_db()
+        home = root.add_child(instance=HomePage(title=newsroom["name"], slug="home"))
+        home.save_revision().publish()
+    url = urlsplit(settings.SITE_URL)
+    site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+    site.hostname = url.hostname or "localhost"
+    site.port = url.port or (443 if url.scheme == "https" else 80)
+    site.root_page = home
+    site.site_name = newsroom["name"]
+    site.save()
+    NewsroomSettings.objects.update_or_create(
+        site=site, defaults={key: newsroom[key] for key in ("name", "tagline", "language")}
+    )
+    return home
+
+
+def _tree_root() -> Page:
+    """The page tree's root, which Wagtail's migrations create (a flushed database has none)."""
+    root = Page.get_first_root_node()
+    if root is None:
+        if not Locale.objects.exists():
+            Locale.objects.create(
+                language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+            )
+        root = Page.add_root(instance=Page(title="Root", slug="root"))
+    return root
+
+
+def _section(home: HomePage, spec: dict) -> SectionPage:
+    section = SectionPage.objects.child_of(home).filter(slug=spec["slug"]).first()
+    if section is None:
+        section = home.add_child(
+            instance=SectionPage(title=spec["title"], slug=spec["slug"], intro=spec["intro"])
+        )
+        section.save_revision().publish()
+    return section
+
+
+def _source(spec: dict) -> Source:
+    source, _ = Source.objects.get_or_create(
+        name=spec["name"], kind=spec["kind"],
+        defaults={"url": spec["url"], "description": spec.get("description", "")},
+    )
+    return source
+
+
+def _topic(spec: dict) -> Topic:
+    topic, created = Topic.objects.get_or_create(
+        slug=spec["slug"], defaults={"name": spec["name"], "description": spec["description"]}
+    )
+    if created:
+        for order, (name, slug) in enumerate(spec["aliases"]):
+            TopicAlias.objects.create(topic=topic, name=name, slug=slug, sort_order=order)
+    return topic
+
+
+def _article(section: SectionPage, spec: dict, sources: dict, topics: dict) -> ArticlePage:
+    article = ArticlePage.objects.child_of(section).filter(slug=spec["slug"]).first()
+    if article is not None:
+        return article
+    article = ArticlePage(
+        title=spec["headline"],
+        slug=spec["slug"],
+        body="".join(f"<p>{escape(paragraph)}</p>" for paragraph in spec["paragraphs"]),
+    )
+    article.topics = [topics[slug] for slug in spec["topics"]]
+    article.citations = [
+        ArticleCitation(source=sources[citation["source"]], note=citation["note"],
+                        url=citation.get("url", ""))
+        for citation in spec["citations"]
+    ]
+    section.add_child(instance=article)
+    article_publish(article=article)
+    return article
+
+
+def demo_editor_ensure(password_file: Path) -> DemoLogin:
+    """A superuser to explore the admin with; its password is kept in var/ for `make run`."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username=EDITOR_USERNAME).exists():
+        password = password_file.read_text().strip() if password_file.exists() else None
+        return DemoLogin(EDITOR_USERNAME, password)
+    password = secrets.token_urlsafe(12)
+    user_model.objects.create_superuser(EDITOR_USERNAME, "editor@localhost", password)
+    password_file.write_text(password + "\n")
+    password_file.chmod(0o600)
+    return DemoLogin(EDITOR_USERNAME, password)

@@ -1,0 +1,58 @@
+from django.db.models import F, Prefetch, Q
+from django.db.models.functions import Length, RowNumber, Substr
+from django.db.models.expressions import Window
+from wagtail.models import PageQuerySet
+
+LISTING_RENDITION = "fill-640x360"
+
+
+class ArticlePageQuerySet(PageQuerySet):
+    def published(self):
+        """Live, public articles, newest first."""
+        return self.live().public().order_by("-first_published_at", "-pk")
+
+    def in_section(self, section):
+        """Articles filed in `section` or any of its subsections."""
+        return self.descendant_of(section)
+
+    def with_topic(self, topic):
+        """Articles tagged with `topic`."""
+        return self.filter(topics=topic)
+
+    def by_author(self, author):
+        """Articles carrying a byline of `author`."""
+        return self.filter(pk__in=author.bylines.values("page_id"))
+
+    def published_between(self, start, end):
+        """Articles first published in [start, end)."""
+        return self.filter(first_published_at__gte=start, first_published_at__lt=end)
+
+    def matching(self, query: str):
+        """Full-text search, best match first (the database backend's own ranking)."""
+        return self.search(query, order_by_relevance=True)
+
+    def for_listing(self):
+        """What a teaser shows: bylines with authors, lead image with its teaser rendition."""
+        from .models import ArticleByline, NewsImage
+
+        return self.select_related("lead_image").prefetch_related(
+            Prefetch("bylines", queryset=ArticleByline.objects.select_related("author")),
+            Prefetch(
+                "lead_image", queryset=NewsImage.objects.prefetch_renditions(LISTING_RENDITION)
+            ),
+        )
+
+    def latest_per_branch(self, *, depth: int, per_branch: int):
+        """The newest `per_branch` articles under each page at tree `depth` (one query)."""
+        prefix_length = depth * self.model.steplen
+        return self.annotate(
+            branch_path=Substr("path", 1, prefix_length),
+            branch_rank=Window(
+                RowNumber(),
+                partition_by=[Substr("path", 1, prefix_length)],
+                order_by=[F("first_published_at").desc(), F("pk").desc()],
+            ),
+        ).filter(Q(branch_rank__lte=per_branch), Q(depth__gt=depth))
+
+    def parent_paths(self):
+        return self.annotate(parent_path=Substr("path", 1, Length("path") - self.model.steplen))

@@ -1,0 +1,68 @@
+"""Reads that assemble what a page shows, in a fixed number of queries."""
+
+from collections import defaultdict
+
+from django.utils import timezone
+
+from . import structured_data
+from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
+
+SHARE_RENDITION = "fill-1200x675"
+
+
+def attach_sections(articles) -> list[ArticlePage]:
+    """Set each article's `section` (its parent) with one query for the whole list."""
+    articles = list(articles)
+    steplen = ArticlePage.steplen
+    sections = SectionPage.objects.filter(
+        path__in={article.path[:-steplen] for article in articles}
+    ).in_bulk(field_name="path")
+    for article in articles:
+        article.section = sections[article.path[:-steplen]]
+    return articles
+
+
+def front_page(*, home: HomePage) -> dict:
+    published = ArticlePage.objects.published().for_listing()
+    picked_ids = list(home.top_stories.values_list("article_id", flat=True))
+    if picked_ids:
+        found = published.filter(pk__in=picked_ids).in_bulk()
+        top_stories = [found[pk] for pk in picked_ids if pk in found]
+    else:
+        top_stories = list(published.descendant_of(home)[: home.top_stories_count])
+
+    sections = list(SectionPage.objects.live().public().child_of(home).order_by("path"))
+    latest = defaultdict(list)
+    shown = {article.pk for article in top_stories}
+    for article in published.descendant_of(home).latest_per_branch(
+        depth=home.depth + 1, per_branch=home.latest_per_section + len(shown)
+    ):
+        if article.pk not in shown and len(latest[article.branch_path]) < home.latest_per_section:
+            latest[article.branch_path].append(article)
+    attach_sections([*top_stories, *(a for group in latest.values() for a in group)])
+    return {
+        "top_stories": top_stories,
+        "section_blocks": [
+            (section, latest[section.path]) for section in sections if latest[section.path]
+        ],
+    }
+
+
+def article_page(*, article: ArticlePage, request) -> dict:
+    newsroom = NewsroomSettings.for_request(request)
+    context = {
+        "section": article.section,
+        "bylines": list(article.bylines.select_related("author")),
+        "citations": list(article.citations.select_related("source")),
+        "corrections": [c for c in article.corrections.all() if c.at <= timezone.now()],
+        "topics": list(article.topics.all()),
+        "share_image": article.lead_image.get_rendition(SHARE_RENDITION)
+        if article.lead_image else None,
+    }
+    context["json_ld"] = structured_data.news_article(
+        article=article, newsroom=newsroom,
+        image_url=context["share_image"].url if context["share_image"] else None,
+        **{key: context[key] for key in ("section", "bylines", "citations", "topics")},
+    )
+    return context
+

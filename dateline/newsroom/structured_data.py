@@ -1,0 +1,47 @@
+"""schema.org NewsArticle for an article page (JSON-LD)."""
+
+from django.conf import settings
+
+
+def absolute(url: str) -> str:
+    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+
+
+def news_article(*, article, section, bylines, citations, topics, newsroom, image_url) -> dict:
+    publisher = {"@type": "NewsMediaOrganization", "name": newsroom.name,
+                 "url": settings.SITE_URL + "/"}
+    authors = [
+        {"@type": "Person", "name": byline.display_name,
+         **({"url": absolute(byline.author.get_absolute_url())} if byline.author_id else {})}
+        for byline in bylines
+    ] or [publisher]
+    data = {
+        "@context": "https://schema.org",
+        "@type": "NewsArticle",
+        "headline": article.title,
+        "url": absolute(article.url),
+        "mainEntityOfPage": absolute(article.url),
+        "datePublished": article.first_published_at.isoformat(),
+        "dateModified": article.date_modified.isoformat(),
+        "author": authors,
+        "publisher": publisher,
+        "articleSection": section.title,
+        "inLanguage": newsroom.language,
+        "isAccessibleForFree": True,
+    }
+    if article.standfirst:
+        data["description"] = article.standfirst
+    if image_url:
+        data["image"] = [absolute(image_url)]
+    if topics:
+        data["keywords"] = [topic.name for topic in topics]
+    if article.dateline_place:
+        data["locationCreated"] = {"@type": "Place", "name": article.dateline_place}
+    if citations:
+        data["citation"] = [
+            {"@type": "CreativeWork", "name": citation.source.name,
+             **({"url": citation.url} if citation.url else {}),
+             **({"description": citation.note} if citation.note else {})}
+            for citation in citations
+        ]
+    return data

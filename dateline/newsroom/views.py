@@ -1,0 +1,140 @@
+import calendar
+from datetime import datetime
+
+from django.conf import settings
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from dateline.core.pagecache import cache_tags, tag_response
+from dateline.core.pagination import paginate
+
+from . import feeds
+from django.contrib.sitemaps import views as sitemap_views
+
+from .models import ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
+from .sitemaps import NewsSitemap
+from .selectors import attach_sections
+
+PER_PAGE = 20
+
+
+def listing(request, articles, *, per_page: int = PER_PAGE):
+    page = paginate(request, articles.for_listing(), per_page=per_page)
+    page.object_list = attach_sections(page.object_list)
+    return page
+
+
+def resolve_topic(slug: str) -> tuple[Topic, bool]:
+    """The topic a slug names, and whether the slug was an alias of it."""
+    topic = Topic.objects.filter(slug=slug).first()
+    if topic is not None:
+        return topic, False
+    alias = get_object_or_404(TopicAlias.objects.select_related("topic"), slug=slug)
+    return alias.topic, True
+
+
+@require_GET
+def topic_detail(request, slug: str):
+    topic, via_alias = resolve_topic(slug)
+    if via_alias:
+        return redirect(topic, permanent=True)
+    articles = listing(request, ArticlePage.objects.published().with_topic(topic))
+    response = render(request, "newsroom/topic.html", {"topic": topic, "articles": articles})
+    return tag_response(response, tags={f"topic:{topic.pk}"})
+
+
+@require_GET
+def topic_feed(request, slug: str, fmt: str = "rss"):
+    topic, via_alias = resolve_topic(slug)
+    if via_alias:
+        return redirect("newsroom:topic_feed_" + fmt, slug=topic.slug, permanent=True)
+    response = feeds.TopicFeed(feeds.FEED_TYPES[fmt])(request, topic=topic)
+    return tag_response(response, tags={f"topic:{topic.pk}"})
+
+
+@require_GET
+def author_detail(request, slug: str):
+    author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
+    articles = listing(request, ArticlePage.objects.published().by_author(author))
+    response = render(request, "newsroom/author.html", {"author": author, "articles": articles})
+    return tag_response(response, tags={f"author:{author.pk}"})
+
+
+@require_GET
+@cache_tags("archive")
+def archive_index(request):
+    months = ArticlePage.objects.live().public().dates("first_published_at", "month", order="DESC")
+    return render(request, "newsroom/archive_index.html", {"months": months})
+
+
+@require_GET
+@cache_tags("archive")
+def archive_period(request, year: int, month: int | None = None, day: int | None = None):
+    start, end, label = archive_bounds(year, month, day)
+    articles = listing(request, ArticlePage.objects.published().published_between(start, end))
+    return render(request, "newsroom/archive_period.html", {"articles": articles, "label": label})
+
+
+def archive_bounds(year: int, month: int | None, day: int | None):
+    tz = timezone.get_current_timezone()
+    try:
+        if day is not None:
+            start = datetime(year, month, day, tzinfo=tz)
+            return start, start + timezone.timedelta(days=1), f"{start:%-d %B %Y}"
+        if month is not None:
+            start = datetime(year, month, 1, tzinfo=tz)
+            days = calendar.monthrange(year, month)[1]
+            return start, start + timezone.timedelta(days=days), f"{start:%B %Y}"
+        start = datetime(year, 1, 1, tzinfo=tz)
+        return start, datetime(year + 1, 1, 1, tzinfo=tz), str(year)
+    except (ValueError, OverflowError) as exc:
+        raise Http404("No such date.") from exc
+
+
+MAX_QUERY_LENGTH = 200
+
+
+@require_GET
+def search(request):
+    """Not page-cached: the search index is updated by the worker after a publish purges."""
+    query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    articles = None
+    if query:
+        results = ArticlePage.objects.published().matching(query)
+        page = paginate(request, results, per_page=PER_PAGE)
+        articles = page
+        page.object_list = attach_sections(page.object_list)
+    return render(request, "newsroom/search.html", {"query": query, "articles": articles})
+
+
+@require_GET
+def site_feed(request, fmt: str = "rss"):
+    response = feeds.SiteFeed(feeds.FEED_TYPES[fmt])(request)
+    return tag_response(response, tags={"feed"})
+
+
+@require_GET
+@cache_tags("sitemap")
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {settings.SITE_URL}/sitemap.xml",
+        f"Sitemap: {settings.SITE_URL}/news-sitemap.xml",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+@cache_tags("sitemap")
+def news_sitemap(request):
+    """The Google News sitemap: Django's sitemap view with the publisher's name added."""
+    response = sitemap_views.sitemap(
+        request, sitemaps={"news": NewsSitemap}, template_name="newsroom/news_sitemap.xml"
+    )
+    response.context_data["newsroom"] = NewsroomSettings.for_request(request)
+    return response
