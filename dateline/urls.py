@@ -14,6 +14,8 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.health, name="health"),
+    # Browsers and crawlers ask for /favicon.ico whatever the page links to.
+    path("favicon.ico", core_views.favicon),
     path("", include("dateline.newsroom.urls")),
 ]
 

@@ -139,10 +139,14 @@ class PageCacheMiddleware:
         if cache.get(PURGE_SEQUENCE_KEY) == purge_sequence:
             entry = CachedPage(
                 content=response.content,
-                headers=tuple(
-                    (name, response[name]) for name in STORED_HEADERS if response.has_header(name)
-                )
-                + (("Cache-Control", response["Cache-Control"]),),
+                headers=(
+                    *tuple(
+                        (name, response[name])
+                        for name in STORED_HEADERS
+                        if response.has_header(name)
+                    ),
+                    ("Cache-Control", response["Cache-Control"]),
+                ),
                 tag_versions=tuple(versions.items()),
             )
             cache.set(key, entry, settings.PAGE_CACHE_SECONDS)

@@ -1,7 +1,8 @@
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template import loader
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 
@@ -15,6 +16,11 @@ def health(request):
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def favicon(request):
+    # Not permanent: the target's name carries a content hash that changes with the file.
+    return redirect(static("favicon.svg"))
 
 
 def page_not_found(request, exception=None):
@@ -41,5 +47,7 @@ def outbox_html(request, pk: int):
     """The HTML part alone, shown in a sandboxed frame that runs no script."""
     message = get_object_or_404(OutboxMessage, pk=pk)
     response = HttpResponse(message.html_body, content_type="text/html; charset=utf-8")
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    response["Content-Security-Policy"] = (
+        "sandbox; default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
+    )
     return response

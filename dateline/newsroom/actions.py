@@ -29,14 +29,23 @@ def article_publish(*, article: ArticlePage, by=None) -> Revision:
 def article_list_tags(*, article: ArticlePage) -> set[str]:
     """The cache tags of every list the article appears in, as stored in the database."""
     tags = set(ARTICLE_LIST_TAGS)
-    tags.update(f"section:{pk}" for pk in
-                Page.objects.ancestor_of(article).type(SectionPage).values_list("pk", flat=True))
+    tags.update(
+        f"section:{pk}"
+        for pk in Page.objects.ancestor_of(article).type(SectionPage).values_list("pk", flat=True)
+    )
     if article.pk:
-        tags.update(f"topic:{pk}" for pk in
-                    ArticlePage.topics.through.objects.filter(articlepage_id=article.pk)
-                    .values_list("topic_id", flat=True))
-        tags.update(f"author:{pk}" for pk in
-                    article.bylines.filter(author__isnull=False).values_list("author_id", flat=True))
+        tags.update(
+            f"topic:{pk}"
+            for pk in ArticlePage.topics.through.objects.filter(
+                articlepage_id=article.pk
+            ).values_list("topic_id", flat=True)
+        )
+        tags.update(
+            f"author:{pk}"
+            for pk in article.bylines.filter(author__isnull=False).values_list(
+                "author_id", flat=True
+            )
+        )
     return tags
 
 
@@ -70,18 +79,22 @@ def scheduled_pages_publish() -> int:
     done = 0
     for page_id in Page.objects.filter(live=True, expire_at__lte=now).values_list("pk", flat=True):
         with transaction.atomic():
-            page = Page.objects.select_for_update(skip_locked=True).filter(
-                pk=page_id, live=True, expire_at__lte=now
-            ).first()
+            page = (
+                Page.objects.select_for_update(skip_locked=True)
+                .filter(pk=page_id, live=True, expire_at__lte=now)
+                .first()
+            )
             if page is not None:
                 page.specific.unpublish(set_expired=True, log_action="wagtail.unpublish.scheduled")
                 done += 1
     due = Revision.objects.filter(approved_go_live_at__lte=now).order_by("approved_go_live_at")
     for revision_id in due.values_list("pk", flat=True):
         with transaction.atomic():
-            revision = Revision.objects.select_for_update(skip_locked=True).filter(
-                pk=revision_id, approved_go_live_at__lte=now
-            ).first()
+            revision = (
+                Revision.objects.select_for_update(skip_locked=True)
+                .filter(pk=revision_id, approved_go_live_at__lte=now)
+                .first()
+            )
             if revision is not None:
                 revision.publish(log_action="wagtail.publish.scheduled")
                 done += 1

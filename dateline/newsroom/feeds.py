@@ -87,8 +87,10 @@ class ArticleFeed(Feed):
         return item.title
 
     def item_description(self, item: ArticlePage) -> str:
-        notes = [f"{c.get_kind_display()} ({c.at:%Y-%m-%d %H:%M %Z}): {c.note}"
-                 for c in item.corrections.all()]
+        notes = [
+            f"{c.get_kind_display()} ({c.at:%Y-%m-%d %H:%M %Z}): {c.note}"
+            for c in item.corrections.all()
+        ]
         return "\n\n".join([item.summary, *notes])
 
     def item_link(self, item: ArticlePage) -> str:

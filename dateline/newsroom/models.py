@@ -26,12 +26,35 @@ from .querysets import ArticlePageQuerySet
 
 # Top-level paths the site itself answers; a section may not take them as its slug.
 RESERVED_SLUGS = frozenset(
-    {"admin", "archive", "authors", "feed", "healthz", "media", "news-sitemap.xml",
-     "robots.txt", "search", "sitemap.xml", "static", "topics"}
+    {
+        "admin",
+        "archive",
+        "authors",
+        "feed",
+        "healthz",
+        "media",
+        "news-sitemap.xml",
+        "robots.txt",
+        "search",
+        "sitemap.xml",
+        "static",
+        "topics",
+    }
 )
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>")
-BODY_FEATURES = ["h2", "h3", "bold", "italic", "link", "ol", "ul", "blockquote", "image",
-                 "embed", "hr"]
+BODY_FEATURES = [
+    "h2",
+    "h3",
+    "bold",
+    "italic",
+    "link",
+    "ol",
+    "ul",
+    "blockquote",
+    "image",
+    "embed",
+    "hr",
+]
 
 
 class NewsImage(AbstractImage):
@@ -56,7 +79,9 @@ class NewsroomSettings(BaseSiteSetting):
 
     name = models.CharField(max_length=100, default="Dateline")
     tagline = models.CharField(max_length=200, blank=True)
-    language = models.CharField(max_length=10, default="en", help_text="BCP 47 code: en, en-GB, fr.")
+    language = models.CharField(
+        max_length=10, default="en", help_text="BCP 47 code: en, en-GB, fr."
+    )
     logo = models.ForeignKey(
         NewsImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -77,14 +102,23 @@ class Author(index.Indexed, models.Model):
         NewsImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="author_profile", help_text="The editor account of this author, if any.",
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="author_profile",
+        help_text="The editor account of this author, if any.",
     )
     website = models.URLField(blank=True)
 
     panels = [
-        FieldPanel("name"), FieldPanel("slug"), FieldPanel("role"), FieldPanel("bio"),
-        FieldPanel("photo"), FieldPanel("website"), FieldPanel("user"),
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("role"),
+        FieldPanel("bio"),
+        FieldPanel("photo"),
+        FieldPanel("website"),
+        FieldPanel("user"),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -106,9 +140,15 @@ class Topic(index.Indexed, ClusterableModel):
     description = models.TextField(blank=True)
 
     panels = [
-        FieldPanel("name"), FieldPanel("slug"), FieldPanel("description"),
-        InlinePanel("aliases", heading="Aliases", label="Alias",
-                    help_text="Other names readers use: “ISIL”, “Islamic State”."),
+        FieldPanel("name"),
+        FieldPanel("slug"),
+        FieldPanel("description"),
+        InlinePanel(
+            "aliases",
+            heading="Aliases",
+            label="Alias",
+            help_text="Other names readers use: “ISIL”, “Islamic State”.",
+        ),
     ]
     search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
 
@@ -269,8 +309,9 @@ class ArticlePage(Page):
     """A news article; its primary section is the section it is filed under."""
 
     standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
-    dateline_place = models.CharField("dateline", max_length=80, blank=True,
-                                      help_text="Where it was reported from: “PARIS”.")
+    dateline_place = models.CharField(
+        "dateline", max_length=80, blank=True, help_text="Where it was reported from: “PARIS”."
+    )
     body = RichTextField(features=BODY_FEATURES)
     lead_image = models.ForeignKey(
         NewsImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -289,15 +330,22 @@ class ArticlePage(Page):
         InlinePanel("bylines", heading="Bylines", label="Byline"),
         FieldPanel("dateline_place"),
         MultiFieldPanel(
-            [FieldPanel("lead_image"), FieldPanel("lead_image_caption"),
-             FieldPanel("lead_image_credit")],
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_credit"),
+            ],
             heading="Lead image",
         ),
         FieldPanel("body"),
         InlinePanel("citations", heading="Sources", label="Citation"),
         FieldPanel("topics"),
-        InlinePanel("corrections", heading="Corrections and updates", label="Entry",
-                    help_text="Public and timestamped: what changed and why."),
+        InlinePanel(
+            "corrections",
+            heading="Corrections and updates",
+            label="Entry",
+            help_text="Public and timestamped: what changed and why.",
+        ),
     ]
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types: list[str] = []
@@ -366,14 +414,19 @@ class ArticleByline(Orderable):
     """A byline: a staff author, or a guest named here who has no profile."""
 
     page = ParentalKey(ArticlePage, on_delete=models.CASCADE, related_name="bylines")
-    author = models.ForeignKey(Author, null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="bylines")
+    author = models.ForeignKey(
+        Author, null=True, blank=True, on_delete=models.PROTECT, related_name="bylines"
+    )
     guest_name = models.CharField(max_length=120, blank=True)
     guest_affiliation = models.CharField(max_length=120, blank=True)
     role = models.CharField(max_length=80, blank=True, help_text="“Additional reporting”.")
 
-    panels = [FieldPanel("author"), FieldPanel("guest_name"), FieldPanel("guest_affiliation"),
-              FieldPanel("role")]
+    panels = [
+        FieldPanel("author"),
+        FieldPanel("guest_name"),
+        FieldPanel("guest_affiliation"),
+        FieldPanel("role"),
+    ]
 
     class Meta(Orderable.Meta):
         constraints = [
@@ -403,7 +456,8 @@ class ArticleCitation(Orderable):
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="citations")
     url = models.URLField("link", blank=True, help_text="The report or document cited.")
     note = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="“A senior State Department official who asked not to be named”.",
     )
 

@@ -1,6 +1,8 @@
+import re
+
 from django.db.models import F, Prefetch, Q
-from django.db.models.functions import Length, RowNumber, Substr
 from django.db.models.expressions import Window
+from django.db.models.functions import Length, RowNumber, Substr
 from wagtail.models import PageQuerySet
 
 LISTING_RENDITION = "fill-640x360"
@@ -28,8 +30,15 @@ class ArticlePageQuerySet(PageQuerySet):
         return self.filter(first_published_at__gte=start, first_published_at__lt=end)
 
     def matching(self, query: str):
-        """Full-text search, best match first (the database backend's own ranking)."""
-        return self.search(query, order_by_relevance=True)
+        """Full-text search for the words of `query`, best match first.
+
+        Only words reach the engine: quotes, brackets, stars and upper-case AND/OR/NOT are
+        query syntax to SQLite FTS5 and PostgreSQL, and a reader's typo must not be an error.
+        """
+        words = " ".join(re.findall(r"\w+", query.lower()))
+        if not words:
+            return self.none()
+        return self.search(words, order_by_relevance=True)
 
     def for_listing(self):
         """What a teaser shows: bylines with authors, lead image with its teaser rendition."""

@@ -2,6 +2,7 @@
 
 from collections import defaultdict
 
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from . import structured_data
@@ -50,6 +51,8 @@ def front_page(*, home: HomePage) -> dict:
 
 def article_page(*, article: ArticlePage, request) -> dict:
     newsroom = NewsroomSettings.for_request(request)
+    # date_modified, the page and the JSON-LD all read these: fetch them once.
+    prefetch_related_objects([article], "corrections", "topics")
     context = {
         "section": article.section,
         "bylines": list(article.bylines.select_related("author")),
@@ -57,12 +60,13 @@ def article_page(*, article: ArticlePage, request) -> dict:
         "corrections": [c for c in article.corrections.all() if c.at <= timezone.now()],
         "topics": list(article.topics.all()),
         "share_image": article.lead_image.get_rendition(SHARE_RENDITION)
-        if article.lead_image else None,
+        if article.lead_image
+        else None,
     }
     context["json_ld"] = structured_data.news_article(
-        article=article, newsroom=newsroom,
+        article=article,
+        newsroom=newsroom,
         image_url=context["share_image"].url if context["share_image"] else None,
         **{key: context[key] for key in ("section", "bylines", "citations", "topics")},
     )
     return context
-

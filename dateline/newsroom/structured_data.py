@@ -8,11 +8,17 @@ def absolute(url: str) -> str:
 
 
 def news_article(*, article, section, bylines, citations, topics, newsroom, image_url) -> dict:
-    publisher = {"@type": "NewsMediaOrganization", "name": newsroom.name,
-                 "url": settings.SITE_URL + "/"}
+    publisher = {
+        "@type": "NewsMediaOrganization",
+        "name": newsroom.name,
+        "url": settings.SITE_URL + "/",
+    }
     authors = [
-        {"@type": "Person", "name": byline.display_name,
-         **({"url": absolute(byline.author.get_absolute_url())} if byline.author_id else {})}
+        {
+            "@type": "Person",
+            "name": byline.display_name,
+            **({"url": absolute(byline.author.get_absolute_url())} if byline.author_id else {}),
+        }
         for byline in bylines
     ] or [publisher]
     data = {
@@ -39,9 +45,12 @@ def news_article(*, article, section, bylines, citations, topics, newsroom, imag
         data["locationCreated"] = {"@type": "Place", "name": article.dateline_place}
     if citations:
         data["citation"] = [
-            {"@type": "CreativeWork", "name": citation.source.name,
-             **({"url": citation.url} if citation.url else {}),
-             **({"description": citation.note} if citation.note else {})}
+            {
+                "@type": "CreativeWork",
+                "name": citation.source.name,
+                **({"url": citation.url} if citation.url else {}),
+                **({"description": citation.note} if citation.note else {}),
+            }
             for citation in citations
         ]
     return data

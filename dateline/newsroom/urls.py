@@ -11,10 +11,12 @@ app_name = "newsroom"
 urlpatterns = [
     path("topics/<slug:slug>/", views.topic_detail, name="topic"),
     path("topics/<slug:slug>/feed/", views.topic_feed, {"fmt": "rss"}, name="topic_feed_rss"),
-    path("topics/<slug:slug>/feed/atom/", views.topic_feed, {"fmt": "atom"},
-         name="topic_feed_atom"),
-    path("topics/<slug:slug>/feed/json/", views.topic_feed, {"fmt": "json"},
-         name="topic_feed_json"),
+    path(
+        "topics/<slug:slug>/feed/atom/", views.topic_feed, {"fmt": "atom"}, name="topic_feed_atom"
+    ),
+    path(
+        "topics/<slug:slug>/feed/json/", views.topic_feed, {"fmt": "json"}, name="topic_feed_json"
+    ),
     path("authors/<slug:slug>/", views.author_detail, name="author"),
     path("archive/", views.archive_index, name="archive"),
     path("archive/<int:year>/", views.archive_period, name="archive_year"),

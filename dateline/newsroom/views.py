@@ -2,6 +2,7 @@ import calendar
 from datetime import datetime
 
 from django.conf import settings
+from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,11 +12,9 @@ from dateline.core.pagecache import cache_tags, tag_response
 from dateline.core.pagination import paginate
 
 from . import feeds
-from django.contrib.sitemaps import views as sitemap_views
-
 from .models import ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
-from .sitemaps import NewsSitemap
 from .selectors import attach_sections
+from .sitemaps import NewsSitemap
 
 PER_PAGE = 20
 

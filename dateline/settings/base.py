@@ -14,7 +14,6 @@ VAR_DIR = Path(environ.Env().str("DATELINE_VAR_DIR", default=str(BASE_DIR / "var
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
-
 class DatelineEnv(environ.Env):
     EMAIL_SCHEMES = {**environ.Env.EMAIL_SCHEMES, "outbox": "dateline.core.mail.OutboxEmailBackend"}
 
@@ -119,9 +118,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
-    "default": env.cache_url(
-        "CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"
-    ),
+    "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
 }
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # What shared caches in front (CDN, nginx) may keep without a purge reaching them.

@@ -51,7 +51,7 @@ def test_purging_a_tag_makes_the_next_request_render_again():
 
 
 def test_purging_an_unrelated_tag_keeps_the_entry():
-    middleware, calls = make_middleware(tagged(tags=("page:1",)))
+    middleware, _calls = make_middleware(tagged(tags=("page:1",)))
     middleware(RequestFactory().get("/story/"))
     page_cache_purge(tags={"page:99"})
     assert middleware(RequestFactory().get("/story/"))["X-Cache"] == "HIT"
@@ -107,7 +107,7 @@ def test_response_that_sets_a_cookie_is_never_shared():
 
 
 def test_campaign_parameters_share_one_entry_but_other_parameters_do_not():
-    middleware, calls = make_middleware(tagged())
+    middleware, _calls = make_middleware(tagged())
     middleware(RequestFactory().get("/story/?utm_source=x"))
     assert middleware(RequestFactory().get("/story/?utm_source=y&fbclid=1"))["X-Cache"] == "HIT"
     assert middleware(RequestFactory().get("/story/?page=2"))["X-Cache"] == "MISS"

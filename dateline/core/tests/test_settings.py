@@ -3,7 +3,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-
 from dateline.settings.base import DatelineEnv
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,18 +20,32 @@ def test_production_settings_pass_check_deploy_without_warnings(tmp_path):
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
 
 
 def test_production_settings_refuse_a_missing_secret_key(tmp_path):
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "dateline.settings.production",
-           "ALLOWED_HOSTS": "news.example.org", "DATELINE_VAR_DIR": str(tmp_path)}
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "dateline.settings.production",
+        "ALLOWED_HOSTS": "news.example.org",
+        "DATELINE_VAR_DIR": str(tmp_path),
+    }
     env.pop("SECRET_KEY", None)
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
@@ -42,9 +55,7 @@ def test_environment_urls_configure_database_cache_and_mail():
     assert env.db_url_config("postgres://u:p@db:5432/news")["ENGINE"] == (
         "django.db.backends.postgresql"
     )
-    assert "Redis" in env.cache_url_config("redis://127.0.0.1:6379/1")[
-        "BACKEND"
-    ]
+    assert "Redis" in env.cache_url_config("redis://127.0.0.1:6379/1")["BACKEND"]
     assert env.email_url_config("outbox://")["EMAIL_BACKEND"] == (
         "dateline.core.mail.OutboxEmailBackend"
     )

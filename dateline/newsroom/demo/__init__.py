@@ -98,7 +98,8 @@ def _section(home: HomePage, spec: dict) -> SectionPage:
 
 def _source(spec: dict) -> Source:
     source, _ = Source.objects.get_or_create(
-        name=spec["name"], kind=spec["kind"],
+        name=spec["name"],
+        kind=spec["kind"],
         defaults={"url": spec["url"], "description": spec.get("description", "")},
     )
     return source
@@ -122,11 +123,13 @@ def _article(section: SectionPage, spec: dict, sources: dict, topics: dict) -> A
         title=spec["headline"],
         slug=spec["slug"],
         body="".join(f"<p>{escape(paragraph)}</p>" for paragraph in spec["paragraphs"]),
+        live=False,
     )
     article.topics = [topics[slug] for slug in spec["topics"]]
     article.citations = [
-        ArticleCitation(source=sources[citation["source"]], note=citation["note"],
-                        url=citation.get("url", ""))
+        ArticleCitation(
+            source=sources[citation["source"]], note=citation["note"], url=citation.get("url", "")
+        )
         for citation in spec["citations"]
     ]
     section.add_child(instance=article)

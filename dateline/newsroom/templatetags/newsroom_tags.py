@@ -13,11 +13,15 @@ def section_nav(context):
     site = Site.find_for_request(request) if request is not None else None
     sections = []
     if site is not None:
-        sections = SectionPage.objects.live().public().filter(
-            path__startswith=site.root_page.path, depth=site.root_page.depth + 1
-        ).order_by("path")
-    current = context.get("section") or (context.get("page") if isinstance(
-        context.get("page"), SectionPage) else None)
+        sections = (
+            SectionPage.objects.live()
+            .public()
+            .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
+            .order_by("path")
+        )
+    current = context.get("section") or (
+        context.get("page") if isinstance(context.get("page"), SectionPage) else None
+    )
     return {"sections": sections, "current_path": current.path[:8] if current else None}
 
 

@@ -1,8 +1,8 @@
 import itertools
 
 import factory
-from django.utils.text import slugify
 from django.utils import timezone
+from django.utils.text import slugify
 from wagtail.models import Page
 
 from dateline.newsroom.actions import article_publish
@@ -65,17 +65,34 @@ def make_home() -> HomePage:
 
 def make_section(parent=None, *, title="World", slug=None, publish=True) -> SectionPage:
     parent = parent or make_home()
-    section = parent.add_child(instance=SectionPage(title=title, slug=slug or title.lower()))
+    section = parent.add_child(
+        instance=SectionPage(title=title, slug=slug or title.lower(), live=False)
+    )
     if publish:
         section.save_revision().publish()
     return section
 
 
-def make_article(section, *, title="A headline", slug=None, body="<p>Body text.</p>",
-                 topics=(), authors=(), guests=(), publish=True, first_published_at=None,
-                 **fields) -> ArticlePage:
-    article = ArticlePage(title=title, slug=slug or f"{slugify(title)}-{next(_serial)}",
-                          body=body, **fields)
+def make_article(
+    section,
+    *,
+    title="A headline",
+    slug=None,
+    body="<p>Body text.</p>",
+    topics=(),
+    authors=(),
+    guests=(),
+    publish=True,
+    first_published_at=None,
+    **fields,
+) -> ArticlePage:
+    article = ArticlePage(
+        title=title,
+        slug=slug or f"{slugify(title)}-{next(_serial)}",
+        body=body,
+        live=False,
+        **fields,
+    )
     article.topics = list(topics)
     article.bylines = [ArticleByline(author=author) for author in authors] + [
         ArticleByline(guest_name=name) for name in guests

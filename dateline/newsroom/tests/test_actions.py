@@ -26,9 +26,19 @@ def test_publishing_purges_the_article_its_sections_topics_author_home_feeds_and
     author = AuthorFactory(slug="reporter")
     first = make_article(middle_east, title="First story", topics=[topic], authors=[author])
     client = Client()
-    urls = ["/", world.url, middle_east.url, "/topics/iraq/", "/authors/reporter/", "/feed/",
-            f"{middle_east.url}feed/atom/", "/sitemap-articles.xml", "/news-sitemap.xml",
-            f"/archive/{now():%Y}/{now().month}/", first.url]
+    urls = [
+        "/",
+        world.url,
+        middle_east.url,
+        "/topics/iraq/",
+        "/authors/reporter/",
+        "/feed/",
+        f"{middle_east.url}feed/atom/",
+        "/sitemap-articles.xml",
+        "/news-sitemap.xml",
+        f"/archive/{now():%Y}/{now().month}/",
+        first.url,
+    ]
     for url in urls:
         get(client, url)
     assert all(get(client, url)["X-Cache"] == "HIT" for url in urls)

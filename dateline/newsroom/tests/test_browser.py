@@ -46,7 +46,7 @@ def _allow_async_unsafe() -> Iterator[None]:
 
 
 @pytest.fixture
-def article_url(transactional_db, django_db_serialized_rollback, live_server) -> str:
+def article_url(transactional_db, live_server) -> str:
     """The reference article on the live server, with the demo site committed.
 
     Serialized rollback brings back the rows the migrations made (Wagtail's root page, the

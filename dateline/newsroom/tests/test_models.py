@@ -23,8 +23,10 @@ pytestmark = pytest.mark.django_db
 def test_byline_must_name_an_author_or_a_guest_not_both_nor_neither():
     article = make_article(make_section())
     author = AuthorFactory()
-    for byline in (ArticleByline(page=article), ArticleByline(page=article, author=author,
-                                                              guest_name="Someone")):
+    for byline in (
+        ArticleByline(page=article),
+        ArticleByline(page=article, author=author, guest_name="Someone"),
+    ):
         with pytest.raises(ValidationError):
             byline.clean()
         with pytest.raises(IntegrityError), transaction.atomic():
@@ -36,8 +38,9 @@ def test_byline_must_name_an_author_or_a_guest_not_both_nor_neither():
 
 def test_anonymous_source_cannot_carry_a_link():
     with pytest.raises(IntegrityError), transaction.atomic():
-        Source.objects.create(name="An official", kind=Source.Kind.ANONYMOUS,
-                              url="https://example.org/")
+        Source.objects.create(
+            name="An official", kind=Source.Kind.ANONYMOUS, url="https://example.org/"
+        )
     Source.objects.create(name="An official", kind=Source.Kind.ANONYMOUS)
 
 
@@ -105,6 +108,7 @@ def test_primary_section_is_the_parent_section():
 def test_corrections_are_listed_oldest_first():
     article = make_article(make_section())
     second = ArticleCorrection.objects.create(page=article, at=now(), note="Second")
-    first = ArticleCorrection.objects.create(page=article, at=now() - timedelta(days=1),
-                                             note="First")
+    first = ArticleCorrection.objects.create(
+        page=article, at=now() - timedelta(days=1), note="First"
+    )
     assert list(article.corrections.all()) == [first, second]

@@ -1,0 +1,223 @@
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import html5lib
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from dateline.newsroom.models import ArticleCorrection
+
+from .factories import AuthorFactory, TopicAliasFactory, make_article, make_section, now
+
+pytestmark = pytest.mark.django_db
+REFERENCE = Path(settings.BASE_DIR, "dateline/newsroom/demo/reference_page.txt")
+ARTICLE_URL = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
+
+
+def page_text(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def assert_valid_html5(markup: str) -> None:
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    parser.parse(markup)
+
+
+def paragraphs_of(markup: str) -> list[str]:
+    body = markup.split('<div class="body">', 1)[1].split("</div>", 1)[0]
+    import html
+
+    return [html.unescape(p) for p in re.findall(r"<p[^>]*>(.*?)</p>", body, re.S)]
+
+
+def test_demo_article_is_the_reference_text_word_for_word(client, demo_article):
+    lines = [line for line in REFERENCE.read_text(encoding="utf-8").splitlines() if line.strip()]
+    markup = page_text(client.get(ARTICLE_URL))
+    assert paragraphs_of(markup) == lines[2 : lines.index("Click to comment")]
+    assert "Middle East News" in markup
+    assert '<h1 id="headline">U.S. Gains Support From World Powers VS ISIS</h1>' in markup
+
+
+def test_article_page_has_every_element_of_the_reference_page(client, demo_article):
+    markup = page_text(client.get(ARTICLE_URL))
+    assert (
+        '<p class="section-label"><a href="/middle-east-news/">Middle East News</a></p>' in markup
+    )
+    assert '<a class="comment-link" href="#comments">Click to comment</a>' in markup
+    assert 'id="comments"' in markup
+    assert '<a href="#top" class="to-top">To Top</a>' in markup
+    assert 'id="top"' in markup
+    assert '<a class="skip-link" href="#main">Skip to content</a>' in markup
+    for source in (
+        "Reuters",
+        "The Guardian",
+        "The Washington Post",
+        "A senior State Department official who asked not to be named.",
+    ):
+        assert source in markup
+    assert_valid_html5(markup)
+
+
+def test_article_page_is_the_same_for_every_reader_and_sets_no_cookie(client, demo_article):
+    response = client.get(ARTICLE_URL)
+    assert not response.cookies
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+    assert "Cookie" not in response.get("Vary", "")
+    assert "public" in response["Cache-Control"]
+    assert response["Last-Modified"]
+    assert Client().get(ARTICLE_URL, HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_article_shows_its_corrections_log_and_updated_time(client, demo_article):
+    ArticleCorrection.objects.create(
+        page=demo_article,
+        note="Corrected the date of the talks.",
+        kind=ArticleCorrection.Kind.CORRECTION,
+    )
+    markup = page_text(client.get(ARTICLE_URL))
+    assert "Corrections and updates" in markup
+    assert "Corrected the date of the talks." in markup
+    assert "Updated <time" in markup
+
+
+def test_correction_timestamped_in_the_future_is_not_shown_yet(client, demo_article):
+    ArticleCorrection.objects.create(
+        page=demo_article, note="Not yet.", at=now() + timedelta(days=1)
+    )
+    assert "Not yet." not in page_text(client.get(ARTICLE_URL))
+
+
+def test_article_json_ld_is_a_news_article(client, demo_article):
+    markup = page_text(client.get(ARTICLE_URL))
+    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S).group(1)
+    data = json.loads(raw)
+    assert data["@type"] == "NewsArticle"
+    assert data["headline"] == "U.S. Gains Support From World Powers VS ISIS"
+    assert data["articleSection"] == "Middle East News"
+    assert data["datePublished"] and data["dateModified"]
+    assert data["publisher"]["name"] == "Dateline"
+    assert data["author"][0]["name"] == "Dateline"
+    assert data["mainEntityOfPage"] == settings.SITE_URL + ARTICLE_URL
+    assert {c["name"] for c in data["citation"]} >= {"Reuters", "The Guardian"}
+    assert set(data["keywords"]) == {"ISIS", "Iraq", "Syria"}
+
+
+def test_json_ld_cannot_be_broken_out_of_by_a_headline(client):
+    article = make_article(make_section(), title="</script><script>alert(1)</script>")
+    markup = page_text(client.get(article.url))
+    assert "</script><script>alert(1)" not in markup
+    assert_valid_html5(markup)
+
+
+def test_article_has_opengraph_twitter_and_canonical_tags(client, demo_article):
+    markup = page_text(client.get(ARTICLE_URL))
+    assert f'<link rel="canonical" href="{settings.SITE_URL}{ARTICLE_URL}">' in markup
+    assert '<meta property="og:type" content="article">' in markup
+    assert (
+        '<meta property="og:title" content="U.S. Gains Support From World Powers VS ISIS">'
+        in markup
+    )
+    assert '<meta name="twitter:card" content="summary">' in markup
+    assert '<meta property="article:section" content="Middle East News">' in markup
+
+
+def test_bylines_link_staff_authors_and_name_guests(client):
+    author = AuthorFactory(name="Rana Haddad", slug="rana-haddad")
+    article = make_article(make_section(), authors=[author], guests=["Guest Writer"])
+    markup = page_text(client.get(article.url))
+    assert '<a href="/authors/rana-haddad/" rel="author">Rana Haddad</a>' in markup
+    assert "Guest Writer" in markup
+
+
+def test_home_page_lists_the_demo_article_under_its_section(client, demo_article):
+    markup = page_text(client.get("/"))
+    assert "U.S. Gains Support From World Powers VS ISIS" in markup
+    assert 'href="/middle-east-news/"' in markup
+    assert_valid_html5(markup)
+
+
+def test_section_page_paginates_and_refuses_pages_that_do_not_exist(client):
+    section = make_section(title="World")
+    section.per_page = 2
+    section.save_revision().publish()
+    for n in range(5):
+        make_article(section, title=f"Story {n}", first_published_at=now() - timedelta(hours=n))
+    first = page_text(client.get(section.url))
+    assert "Story 0" in first and "Story 1" in first and "Story 2" not in first
+    assert "Story 4" in page_text(client.get(section.url + "?page=3"))
+    assert client.get(section.url + "?page=4").status_code == 404
+    assert client.get(section.url + "?page=abc").status_code == 404
+    assert_valid_html5(first)
+
+
+def test_parent_section_lists_articles_of_its_subsections(client):
+    world = make_section(title="World")
+    sub = make_section(world, title="Middle East", slug="middle-east")
+    make_article(sub, title="Filed in a subsection")
+    assert "Filed in a subsection" in page_text(client.get(world.url))
+
+
+def test_topic_alias_leads_to_the_topic_and_all_its_articles(client, demo_article):
+    response = client.get("/topics/isil/")
+    assert response.status_code == 301
+    assert response["Location"] == "/topics/isis/"
+    markup = page_text(client.get("/topics/isis/"))
+    assert "U.S. Gains Support From World Powers VS ISIS" in markup
+    assert "Also known as ISIL, Islamic State" in markup
+    assert client.get("/topics/islamic-state/feed/").status_code == 301
+
+
+def test_author_page_lists_their_articles(client):
+    author = AuthorFactory(name="Rana Haddad", slug="rana-haddad", bio="Covers Iraq.")
+    make_article(make_section(), title="Her story", authors=[author])
+    markup = page_text(client.get("/authors/rana-haddad/"))
+    assert "Her story" in markup and "Covers Iraq." in markup
+    assert client.get("/authors/nobody/").status_code == 404
+
+
+def test_date_archive_lists_articles_by_publication_date(client):
+    section = make_section()
+    make_article(
+        section, title="Old story", first_published_at=now().replace(year=2014, month=9, day=15)
+    )
+    make_article(section, title="New story")
+    assert "Old story" in page_text(client.get("/archive/2014/9/"))
+    assert "New story" not in page_text(client.get("/archive/2014/9/15/"))
+    assert "September 2014" in page_text(client.get("/archive/"))
+    assert client.get("/archive/2014/13/").status_code == 404
+    assert client.get("/archive/2014/2/30/").status_code == 404
+
+
+def test_friendly_404_page(client):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    markup = response.content.decode()
+    assert "We couldn’t find that page" in markup
+    assert_valid_html5(markup)
+
+
+def test_friendly_500_page_needs_no_database():
+    from dateline.core.views import server_error
+
+    response = server_error(None)
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()
+
+
+def test_query_counts_on_the_hot_pages(client, demo_article, django_assert_max_num_queries):
+    section = demo_article.section
+    topic_alias = TopicAliasFactory(slug="extra-alias")
+    for n in range(8):
+        make_article(
+            section, title=f"Story {n}", topics=[topic_alias.topic], authors=[AuthorFactory()]
+        )
+    client.get("/")  # warm Wagtail's site-root cache, as any running server has
+    for url, limit in (("/", 14), (section.url, 14), (ARTICLE_URL, 16)):
+        with django_assert_max_num_queries(limit, info=url):
+            assert client.get(url).status_code == 200
+    with django_assert_max_num_queries(0):
+        assert client.get(ARTICLE_URL)["X-Cache"] == "HIT"
