@@ -1,3 +1,4 @@
+import html
 import json
 import re
 from datetime import timedelta
@@ -29,8 +30,6 @@ def assert_valid_html5(markup: str) -> None:
 
 def paragraphs_of(markup: str) -> list[str]:
     body = markup.split('<div class="body">', 1)[1].split("</div>", 1)[0]
-    import html
-
     return [html.unescape(p) for p in re.findall(r"<p[^>]*>(.*?)</p>", body, re.S)]
 
 
