@@ -9,6 +9,7 @@ stored with still has the version it was stored with. A counter bumped on every 
 the window between rendering and storing: a page rendered while a purge happened is not kept.
 """
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -61,14 +62,13 @@ def cache_tags(*tags: str):
     """View decorator: tag the view's responses with fixed tags."""
 
     def decorator(view):
+        @functools.wraps(view)
         def wrapped(request, *args, **kwargs):
             response = view(request, *args, **kwargs)
             if response.status_code == 200:
                 tag_response(response, tags=set(tags))
             return response
 
-        wrapped.__name__ = getattr(view, "__name__", "view")
-        wrapped.__doc__ = view.__doc__
         return wrapped
 
     return decorator

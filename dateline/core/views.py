@@ -1,3 +1,6 @@
+import functools
+
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -32,16 +35,31 @@ def server_error(request):
     return HttpResponse(loader.get_template("500.html").render(), status=500)
 
 
+def superuser_required(view):
+    """Mail in the outbox is readers' mail: other admin users have no business reading it."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if not request.user.is_superuser:
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+@superuser_required
 def outbox_index(request):
     page = paginate(request, OutboxMessage.objects.all(), per_page=50)
     return render(request, "core/outbox_index.html", {"page": page})
 
 
+@superuser_required
 def outbox_detail(request, pk: int):
     message = get_object_or_404(OutboxMessage, pk=pk)
     return render(request, "core/outbox_detail.html", {"message": message})
 
 
+@superuser_required
 @xframe_options_sameorigin
 def outbox_html(request, pk: int):
     """The HTML part alone, shown in a sandboxed frame that runs no script."""

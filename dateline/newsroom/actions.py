@@ -12,8 +12,9 @@ from django.utils import timezone
 from wagtail.models import Page, Revision
 
 from dateline.core.actions import page_cache_purge_on_commit
+from dateline.core.pagecache import SITE_TAG
 
-from .models import ArticlePage, HomePage, SectionPage
+from .models import ArticlePage, SectionPage
 
 # What every new, changed or withdrawn article can appear in besides its own page.
 ARTICLE_LIST_TAGS = frozenset({"home", "archive", "feed", "sitemap"})
@@ -54,11 +55,9 @@ def page_changed_purge(*, page: Page, previous_tags: Iterable[str] = ()) -> None
     specific = page.specific
     if isinstance(specific, ArticlePage):
         tags = {f"page:{page.pk}", *article_list_tags(article=specific), *previous_tags}
-    elif isinstance(specific, (SectionPage, HomePage)):
-        # Section names and the navigation appear on every page.
-        tags = {"site"}
     else:
-        tags = {f"page:{page.pk}", *previous_tags}
+        # Section names, the front page and the navigation appear on every page.
+        tags = {SITE_TAG}
     page_cache_purge_on_commit(tags=tags)
 
 

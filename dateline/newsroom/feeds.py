@@ -7,6 +7,8 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed, rfc3339_date
 
+from dateline.core.links import absolute_url
+
 from .models import ArticlePage, NewsroomSettings
 from .selectors import attach_sections
 
@@ -59,7 +61,7 @@ class ArticleFeed(Feed):
         self.feed_type = feed_type
 
     def get_object(self, request, **kwargs):
-        # Feed instances are shared by every request: per-request state lives in obj.
+        # Django's Feed hands obj to every hook: the newsroom settings travel with it.
         return {"newsroom": NewsroomSettings.for_request(request), **kwargs}
 
     def title(self, obj) -> str:
@@ -74,7 +76,7 @@ class ArticleFeed(Feed):
         return feed
 
     def link(self, obj) -> str:
-        return settings.SITE_URL + "/"
+        return absolute_url("/")
 
     def articles(self, obj):
         return ArticlePage.objects.published()
@@ -94,7 +96,7 @@ class ArticleFeed(Feed):
         return "\n\n".join([item.summary, *notes])
 
     def item_link(self, item: ArticlePage) -> str:
-        return settings.SITE_URL + item.get_url()
+        return absolute_url(item.get_url())
 
     def item_guid(self, item: ArticlePage) -> str:
         host = urlsplit(settings.SITE_URL).hostname
@@ -130,7 +132,7 @@ class SectionFeed(ArticleFeed):
         return obj["section"].intro or self.title(obj)
 
     def link(self, obj) -> str:
-        return settings.SITE_URL + obj["section"].get_url()
+        return absolute_url(obj["section"].get_url())
 
     def articles(self, obj):
         return ArticlePage.objects.published().in_section(obj["section"])
@@ -144,7 +146,7 @@ class TopicFeed(ArticleFeed):
         return obj["topic"].description or self.title(obj)
 
     def link(self, obj) -> str:
-        return settings.SITE_URL + obj["topic"].get_absolute_url()
+        return absolute_url(obj["topic"].get_absolute_url())
 
     def articles(self, obj):
         return ArticlePage.objects.published().with_topic(obj["topic"])

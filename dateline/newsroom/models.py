@@ -282,27 +282,27 @@ class SectionPage(RoutablePageMixin, Page):
 
     @path("")
     def listing(self, request):
-        from dateline.core.pagination import paginate
-
-        from .selectors import attach_sections
+        from .selectors import article_listing
 
         articles = ArticlePage.objects.published().in_section(self).for_listing()
-        page = paginate(request, articles, per_page=self.per_page)
-        page.object_list = attach_sections(page.object_list)
+        page = article_listing(request, articles, per_page=self.per_page)
         response = self.render(request, context_overrides={"articles": page})
         return tag_response(response, tags=self.cache_tags())
 
     @path("feed/", name="feed_rss")
-    @path("feed/atom/", name="feed_atom")
-    @path("feed/json/", name="feed_json")
-    def feed(self, request):
+    def feed(self, request, fmt: str = "rss"):
         from . import feeds
 
-        fmt = request.path.rstrip("/").rsplit("/", 1)[-1]
-        response = feeds.SectionFeed(feeds.FEED_TYPES.get(fmt, feeds.FEED_TYPES["rss"]))(
-            request, section=self
-        )
+        response = feeds.SectionFeed(feeds.FEED_TYPES[fmt])(request, section=self)
         return tag_response(response, tags=self.cache_tags())
+
+    @path("feed/atom/", name="feed_atom")
+    def feed_atom(self, request):
+        return self.feed(request, fmt="atom")
+
+    @path("feed/json/", name="feed_json")
+    def feed_json(self, request):
+        return self.feed(request, fmt="json")
 
 
 class ArticlePage(Page):

@@ -2,7 +2,7 @@ import re
 
 from django.db.models import F, Prefetch, Q
 from django.db.models.expressions import Window
-from django.db.models.functions import Length, RowNumber, Substr
+from django.db.models.functions import RowNumber, Substr
 from wagtail.models import PageQuerySet
 
 LISTING_RENDITION = "fill-640x360"
@@ -62,6 +62,3 @@ class ArticlePageQuerySet(PageQuerySet):
                 order_by=[F("first_published_at").desc(), F("pk").desc()],
             ),
         ).filter(Q(branch_rank__lte=per_branch), Q(depth__gt=depth))
-
-    def parent_paths(self):
-        return self.annotate(parent_path=Substr("path", 1, Length("path") - self.model.steplen))

@@ -5,6 +5,8 @@ from collections import defaultdict
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
+from dateline.core.pagination import paginate
+
 from . import structured_data
 from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
 
@@ -21,6 +23,13 @@ def attach_sections(articles) -> list[ArticlePage]:
     for article in articles:
         article.section = sections[article.path[:-steplen]]
     return articles
+
+
+def article_listing(request, articles, *, per_page: int):
+    """The `?page=N` page of `articles` (a `for_listing()` queryset or its search results)."""
+    page = paginate(request, articles, per_page=per_page)
+    page.object_list = attach_sections(page.object_list)
+    return page
 
 
 def front_page(*, home: HomePage) -> dict:

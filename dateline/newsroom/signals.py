@@ -6,15 +6,17 @@ from wagtail.models import Revision
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from dateline.core.actions import page_cache_purge_on_commit
+from dateline.core.pagecache import SITE_TAG
 
 from . import actions
 from .models import ArticlePage, Author, NewsroomSettings, Source, Topic
 
 
 @receiver(pre_save, sender=ArticlePage)
-def remember_lists_before_save(sender, instance: ArticlePage, raw=False, **kwargs):
-    # Topics or bylines removed by this save must have their lists purged too.
-    if not raw and instance.pk and instance.live:
+def remember_lists_before_save(sender, instance: ArticlePage, raw=False, update_fields=None, **kw):
+    # Topics or bylines removed by a publish must have their lists purged too. Saving a draft
+    # updates a few bookkeeping fields only (update_fields) and changes no list.
+    if not raw and update_fields is None and instance.pk and instance.live:
         instance._previous_list_tags = actions.article_list_tags(article=instance)
 
 
@@ -24,13 +26,17 @@ def purge_on_publication_change(sender, instance, **kwargs):
     actions.page_changed_purge(
         page=instance, previous_tags=getattr(instance, "_previous_list_tags", ())
     )
-    if kwargs.get("revision") is not None and instance.expire_at:
+
+
+@receiver(page_published)
+def schedule_expiry(sender, instance, **kwargs):
+    if instance.expire_at:
         actions.publication_schedule(at=instance.expire_at)
 
 
 @receiver(post_page_move)
 def purge_on_move(sender, instance, **kwargs):
-    page_cache_purge_on_commit(tags={"site"})
+    page_cache_purge_on_commit(tags={SITE_TAG})
 
 
 @receiver(post_save, sender=Revision)
@@ -46,4 +52,4 @@ def schedule_go_live(sender, instance: Revision, raw=False, **kwargs):
 def purge_on_shared_content_change(sender, raw=False, **kwargs):
     # Names, bios and the masthead appear on many pages; these edits are rare.
     if not raw:
-        page_cache_purge_on_commit(tags={"site"})
+        page_cache_purge_on_commit(tags={SITE_TAG})

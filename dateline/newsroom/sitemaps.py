@@ -31,7 +31,8 @@ class ArticleSitemap(CanonicalSitemap):
         return item.get_url()
 
     def lastmod(self, item):
-        return max(item.date_modified, item.last_published_at or item.date_modified)
+        # Any republish counts for crawlers, not only the changes readers are told about.
+        return max(item.date_modified, item.last_published_at)
 
 
 class SectionSitemap(CanonicalSitemap):

@@ -1,23 +1,19 @@
 """schema.org NewsArticle for an article page (JSON-LD)."""
 
-from django.conf import settings
-
-
-def absolute(url: str) -> str:
-    return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
+from dateline.core.links import absolute_url
 
 
 def news_article(*, article, section, bylines, citations, topics, newsroom, image_url) -> dict:
     publisher = {
         "@type": "NewsMediaOrganization",
         "name": newsroom.name,
-        "url": settings.SITE_URL + "/",
+        "url": absolute_url("/"),
     }
     authors = [
         {
             "@type": "Person",
             "name": byline.display_name,
-            **({"url": absolute(byline.author.get_absolute_url())} if byline.author_id else {}),
+            **({"url": absolute_url(byline.author.get_absolute_url())} if byline.author_id else {}),
         }
         for byline in bylines
     ] or [publisher]
@@ -25,8 +21,8 @@ def news_article(*, article, section, bylines, citations, topics, newsroom, imag
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
-        "url": absolute(article.url),
-        "mainEntityOfPage": absolute(article.url),
+        "url": absolute_url(article.url),
+        "mainEntityOfPage": absolute_url(article.url),
         "datePublished": article.first_published_at.isoformat(),
         "dateModified": article.date_modified.isoformat(),
         "author": authors,
@@ -38,7 +34,7 @@ def news_article(*, article, section, bylines, citations, topics, newsroom, imag
     if article.standfirst:
         data["description"] = article.standfirst
     if image_url:
-        data["image"] = [absolute(image_url)]
+        data["image"] = [absolute_url(image_url)]
     if topics:
         data["keywords"] = [topic.name for topic in topics]
     if article.dateline_place:

@@ -9,20 +9,17 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from dateline.core.pagecache import cache_tags, tag_response
-from dateline.core.pagination import paginate
 
 from . import feeds
 from .models import ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
-from .selectors import attach_sections
+from .selectors import article_listing
 from .sitemaps import NewsSitemap
 
 PER_PAGE = 20
 
 
-def listing(request, articles, *, per_page: int = PER_PAGE):
-    page = paginate(request, articles.for_listing(), per_page=per_page)
-    page.object_list = attach_sections(page.object_list)
-    return page
+def listing(request, articles):
+    return article_listing(request, articles.for_listing(), per_page=PER_PAGE)
 
 
 def resolve_topic(slug: str) -> tuple[Topic, bool]:
@@ -101,10 +98,8 @@ def search(request):
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     articles = None
     if query:
-        results = ArticlePage.objects.published().matching(query)
-        page = paginate(request, results, per_page=PER_PAGE)
-        articles = page
-        page.object_list = attach_sections(page.object_list)
+        results = ArticlePage.objects.published().for_listing().matching(query)
+        articles = article_listing(request, results, per_page=PER_PAGE)
     return render(request, "newsroom/search.html", {"query": query, "articles": articles})
 
 

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from dateline.core.links import absolute_url
+
 register = template.Library()
 
 # The escapes of django.utils.html.json_script: the JSON cannot close the <script> element.
@@ -20,11 +22,7 @@ def json_ld(data) -> str:
     )
 
 
-@register.simple_tag(takes_context=True)
-def absolute_url(context, url: str) -> str:
-    if url.startswith(("http://", "https://")):
-        return url
-    return settings.SITE_URL + url
+register.simple_tag(absolute_url, name="absolute_url")
 
 
 @register.inclusion_tag("core/_editor_userbar.html", takes_context=True)

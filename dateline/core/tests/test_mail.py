@@ -38,6 +38,25 @@ def test_outbox_is_readable_by_a_superuser_in_the_admin(admin_client):
     assert "sandbox" in html["Content-Security-Policy"]
 
 
+def test_outbox_is_closed_to_editors_who_are_not_superusers(client, django_user_model):
+    from django.contrib.auth.models import Permission
+
+    send_to_outbox(subject="A reader's confirmation")
+    editor = django_user_model.objects.create_user("sub-editor", password="pw")
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(editor)
+    assert client.get("/admin/").status_code == 200
+    message = OutboxMessage.objects.get()
+    for url in (
+        "/admin/outbox/",
+        f"/admin/outbox/{message.pk}/",
+        f"/admin/outbox/{message.pk}/html/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (302, 403), url
+        assert "A reader" not in response.content.decode()
+
+
 def test_outbox_is_closed_to_anonymous_visitors(client):
     send_to_outbox()
     response = client.get("/admin/outbox/")

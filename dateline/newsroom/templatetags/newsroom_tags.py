@@ -19,10 +19,9 @@ def section_nav(context):
             .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
             .order_by("path")
         )
-    current = context.get("section") or (
-        context.get("page") if isinstance(context.get("page"), SectionPage) else None
-    )
-    return {"sections": sections, "current_path": current.path[:8] if current else None}
+    current = context.get("section") or context.get("page")
+    current_path = current.path if isinstance(current, SectionPage) else ""
+    return {"sections": [(section, current_path.startswith(section.path)) for section in sections]}
 
 
 @register.inclusion_tag("newsroom/_teaser.html")

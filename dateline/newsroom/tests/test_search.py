@@ -72,3 +72,17 @@ def test_hostile_or_huge_queries_get_a_page_not_an_error(client, demo_article, r
         response = client.get("/search/", {"q": query})
         assert response.status_code == 200, query
         assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+def test_search_page_queries_do_not_grow_with_the_results(
+    client, run_worker, django_assert_max_num_queries
+):
+    section = make_section()
+    for n in range(12):
+        make_article(section, title=f"Ceasefire talks {n}", guests=[f"Reporter {n}"])
+    run_worker()
+    client.get("/")  # warm Wagtail's site-root cache, as any running server has
+    with django_assert_max_num_queries(10):
+        markup = results(client, "ceasefire")
+    assert markup.count('class="teaser"') == 12
+    assert "Reporter 11" in markup

@@ -220,3 +220,14 @@ def test_query_counts_on_the_hot_pages(client, demo_article, django_assert_max_n
             assert client.get(url).status_code == 200
     with django_assert_max_num_queries(0):
         assert client.get(ARTICLE_URL)["X-Cache"] == "HIT"
+
+
+def test_section_navigation_marks_the_current_section(client):
+    world = make_section(title="World")
+    make_section(title="Sport")
+    sub = make_section(world, title="Middle East", slug="middle-east")
+    article = make_article(sub, title="Filed deep")
+    for url in (world.url, sub.url, article.url):
+        markup = page_text(client.get(url))
+        assert '<a href="/world/" aria-current="true">World</a>' in markup, url
+        assert '<a href="/sport/">Sport</a>' in markup, url
