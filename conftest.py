@@ -1,3 +1,7 @@
+import socket
+from dataclasses import dataclass, field
+from email import message_from_bytes
+
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
@@ -32,3 +36,41 @@ def demo_article(demo_home):
     from dateline.newsroom.models import ArticlePage
 
     return ArticlePage.objects.get(slug="us-gains-support-from-world-powers-vs-isis")
+
+
+@dataclass
+class SmtpSink:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it is sent."""
+
+    host: str
+    port: int
+    messages: list = field(default_factory=list)
+
+    def received(self) -> list:
+        return [message_from_bytes(envelope.content) for envelope in self.messages]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Deliver the suite's mail by SMTP to a server on 127.0.0.1, as production would."""
+    from aiosmtpd.controller import Controller
+
+    sink = SmtpSink(host="127.0.0.1", port=0)
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            sink.messages.append(envelope)
+            return "250 Message accepted for delivery"
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        sink.port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname=sink.host, port=sink.port)
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield sink
+    controller.stop()

@@ -16,6 +16,7 @@ urlpatterns = [
     path("healthz", core_views.health, name="health"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", core_views.favicon),
+    path("comments/", include("dateline.comments.urls")),
     path("", include("dateline.newsroom.urls")),
 ]
 

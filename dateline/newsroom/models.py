@@ -30,6 +30,7 @@ RESERVED_SLUGS = frozenset(
         "admin",
         "archive",
         "authors",
+        "comments",
         "feed",
         "healthz",
         "media",
@@ -41,6 +42,9 @@ RESERVED_SLUGS = frozenset(
         "topics",
     }
 )
+# Listings show each article's comment count: they carry this tag, and a comment published
+# or withdrawn purges it.
+COMMENT_COUNTS_TAG = "comment-counts"
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>")
 BODY_FEATURES = [
     "h2",
@@ -236,7 +240,7 @@ class HomePage(Page):
     max_count_per_parent = 1
 
     def cache_tags(self) -> set[str]:
-        return {"home", f"page:{self.pk}"}
+        return {"home", f"page:{self.pk}", COMMENT_COUNTS_TAG}
 
     def serve(self, request, *args, **kwargs):
         return tag_response(super().serve(request, *args, **kwargs), tags=self.cache_tags())
@@ -278,7 +282,7 @@ class SectionPage(RoutablePageMixin, Page):
             raise ValidationError({"slug": f"“{self.slug}” is a path the site uses already."})
 
     def cache_tags(self) -> set[str]:
-        return {f"page:{self.pk}", f"section:{self.pk}"}
+        return {f"page:{self.pk}", f"section:{self.pk}", COMMENT_COUNTS_TAG}
 
     @path("")
     def listing(self, request):
@@ -396,7 +400,7 @@ class ArticlePage(Page):
         return self.lead_image_credit or (self.lead_image.credit if self.lead_image else "")
 
     def cache_tags(self) -> set[str]:
-        return {f"page:{self.pk}"}
+        return {f"page:{self.pk}", f"comments:{self.pk}"}
 
     def serve(self, request, *args, **kwargs):
         response = super().serve(request, *args, **kwargs)

@@ -41,10 +41,10 @@ class ArticlePageQuerySet(PageQuerySet):
         return self.search(words, order_by_relevance=True)
 
     def for_listing(self):
-        """What a teaser shows: bylines with authors, lead image with its teaser rendition."""
+        """What a teaser shows: bylines, lead image and rendition, comment count."""
         from .models import ArticleByline, NewsImage
 
-        return self.select_related("lead_image").prefetch_related(
+        return self.select_related("lead_image", "comment_thread").prefetch_related(
             Prefetch("bylines", queryset=ArticleByline.objects.select_related("author")),
             Prefetch(
                 "lead_image", queryset=NewsImage.objects.prefetch_renditions(LISTING_RENDITION)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 from dateline.core.pagecache import cache_tags, tag_response
 
 from . import feeds
-from .models import ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
+from .models import COMMENT_COUNTS_TAG, ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
 from .selectors import article_listing
 from .sitemaps import NewsSitemap
 
@@ -38,7 +38,7 @@ def topic_detail(request, slug: str):
         return redirect(topic, permanent=True)
     articles = listing(request, ArticlePage.objects.published().with_topic(topic))
     response = render(request, "newsroom/topic.html", {"topic": topic, "articles": articles})
-    return tag_response(response, tags={f"topic:{topic.pk}"})
+    return tag_response(response, tags={f"topic:{topic.pk}", COMMENT_COUNTS_TAG})
 
 
 @require_GET
@@ -55,7 +55,7 @@ def author_detail(request, slug: str):
     author = get_object_or_404(Author.objects.select_related("photo"), slug=slug)
     articles = listing(request, ArticlePage.objects.published().by_author(author))
     response = render(request, "newsroom/author.html", {"author": author, "articles": articles})
-    return tag_response(response, tags={f"author:{author.pk}"})
+    return tag_response(response, tags={f"author:{author.pk}", COMMENT_COUNTS_TAG})
 
 
 @require_GET
@@ -66,7 +66,7 @@ def archive_index(request):
 
 
 @require_GET
-@cache_tags("archive")
+@cache_tags("archive", COMMENT_COUNTS_TAG)
 def archive_period(request, year: int, month: int | None = None, day: int | None = None):
     start, end, label = archive_bounds(year, month, day)
     articles = listing(request, ArticlePage.objects.published().published_between(start, end))

@@ -40,6 +40,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 INSTALLED_APPS = [
     "dateline.core",
     "dateline.newsroom",
+    "dateline.comments",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
@@ -176,6 +177,31 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
 }
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+
+# How many proxies of ours (nginx, a load balancer) add to X-Forwarded-For; 0 trusts none.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Comments: the editorial policy is in the admin (Settings → Comment settings); these are the
+# operator's limits.
+COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
+COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
+COMMENTS_MIN_FILL_SECONDS = env.int("COMMENTS_MIN_FILL_SECONDS", default=3)
+COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=7 * 24 * 3600)
+COMMENTS_MODERATOR_DIGEST_SECONDS = env.int("COMMENTS_MODERATOR_DIGEST_SECONDS", default=600)
+# (count, seconds) pairs: at most count posts per seconds, per IP address and per email.
+COMMENTS_RATE_LIMITS = {
+    "ip": [
+        (env.int("COMMENTS_PER_IP_PER_MINUTE", default=5), 60),
+        (env.int("COMMENTS_PER_IP_PER_HOUR", default=30), 3600),
+    ],
+    "email": [
+        (env.int("COMMENTS_PER_EMAIL_PER_MINUTE", default=3), 60),
+        (env.int("COMMENTS_PER_EMAIL_PER_HOUR", default=20), 3600),
+    ],
+}
+COMMENTS_SPAM_CHECKERS = env.list("COMMENTS_SPAM_CHECKERS", default=[])
+AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
+AKISMET_ENDPOINT = env.str("AKISMET_ENDPOINT", default="")
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,9 @@ from django.utils.html import escape
 from wagtail.coreutils import get_supported_content_language_variant
 from wagtail.models import Locale, Page, Site
 
+from dateline.comments.actions import thread_state_set
+from dateline.comments.models import CommentSettings, CommentThread
+
 from ..actions import article_publish
 from ..models import (
     ArticleCitation,
@@ -71,6 +74,7 @@ def _home(newsroom: dict) -> HomePage:
     NewsroomSettings.objects.update_or_create(
         site=site, defaults={key: newsroom[key] for key in ("name", "tagline", "language")}
     )
+    CommentSettings.objects.get_or_create(site=site)
     return home
 
 
@@ -134,6 +138,8 @@ def _article(section: SectionPage, spec: dict, sources: dict, topics: dict) -> A
     ]
     section.add_child(instance=article)
     article_publish(article=article)
+    # The demo's conversation stays open whenever the demo is run, not only for 14 days.
+    thread_state_set(article=article, state=CommentThread.State.OPEN, by=None)
     return article
 
 

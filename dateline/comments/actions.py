@@ -1,0 +1,668 @@
+"""Every change to comments, their moderation and commenters' consent goes through here.
+
+Views, the Wagtail admin, importers and tasks call these functions; each runs in one
+transaction and queues its emails and cache purges for after the commit.
+"""
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+from wagtail.models import Site
+
+from dateline.core.actions import page_cache_purge_on_commit
+from dateline.newsroom.models import COMMENT_COUNTS_TAG
+
+from . import checkers, markup
+from .models import (
+    Comment,
+    CommenterBan,
+    CommentReport,
+    CommentThread,
+    ModerationEvent,
+    ModeratorAlert,
+    ReplyNotificationAddress,
+)
+from .policy import Moderation, Policy, first_listed_word, policy_for
+
+Status = Comment.Status
+Action = ModerationEvent.Action
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+class CommentRefused(Exception):
+    """A comment the site will not take, with the message the reader sees."""
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Posted:
+    comment: Comment
+    edit_token: str
+    created: bool
+
+
+def comment_cache_tags(article_id: int, *, count_changed: bool = False) -> set[str]:
+    """What shows an article's comments: its page and the comment feeds; listings show counts."""
+    tags = {f"comments:{article_id}", "comments:feed"}
+    return tags | {COMMENT_COUNTS_TAG} if count_changed else tags
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def body_digest(body: str) -> str:
+    return hashlib.sha256(markup.comparable(body).encode()).hexdigest()
+
+
+def edit_deadline(comment: Comment) -> datetime:
+    return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+
+def can_edit(comment: Comment, token: str | None, *, now: datetime | None = None) -> bool:
+    """The browser holds the comment's edit token and the edit window is still open."""
+    if not token or not comment.edit_token_hash or comment.erased_at:
+        return False
+    if comment.status not in (Status.PENDING, Status.APPROVED):
+        return False
+    if (now or timezone.now()) >= edit_deadline(comment):
+        return False
+    return hmac.compare_digest(comment.edit_token_hash, token_hash(token))
+
+
+def _log(action: str, *, comment=None, article=None, ban=None, by=None, note: str = "", now=None):
+    if by is not None and getattr(by, "is_authenticated", False):
+        label = by.get_username()
+    else:
+        label = "reader" if action in {Action.POSTED, Action.EDITED, Action.DELETED} else "system"
+        by = None
+    ModerationEvent.objects.create(
+        action=action,
+        comment=comment,
+        article_id=article.pk if article is not None else comment.article_id if comment else None,
+        ban=ban,
+        actor=by,
+        actor_label=label,
+        note=note[:500],
+        at=now or timezone.now(),
+    )
+
+
+def _thread_ensure(article_id: int) -> None:
+    # ON CONFLICT DO NOTHING: concurrent first comments on an article cannot collide.
+    CommentThread.objects.bulk_create([CommentThread(article_id=article_id)], ignore_conflicts=True)
+
+
+def _visibility_changed(
+    comment: Comment, *, was_visible: bool, now: datetime, notify: bool = True
+) -> None:
+    """Keep the thread's count and every cached page showing it in step with `comment`."""
+    is_visible = comment.status == Status.APPROVED
+    if was_visible == is_visible:
+        if is_visible:
+            page_cache_purge_on_commit(tags=comment_cache_tags(comment.article_id))
+        return
+    _thread_ensure(comment.article_id)
+    changes: dict = {"approved_count": F("approved_count") + (1 if is_visible else -1)}
+    if is_visible:
+        # Imports bring old comments: the thread's latest stays the latest.
+        changes["last_comment_at"] = Greatest(
+            Coalesce(F("last_comment_at"), Value(now)), Value(now)
+        )
+    CommentThread.objects.filter(pk=comment.article_id).update(**changes)
+    page_cache_purge_on_commit(tags=comment_cache_tags(comment.article_id, count_changed=True))
+    if is_visible and notify and comment.parent_id:
+        from .tasks import send_reply_notification
+
+        comment_id = comment.pk
+        transaction.on_commit(lambda: send_reply_notification.enqueue(comment_id))
+
+
+def _alert_moderators(*, comment: Comment, kind: str, now: datetime) -> None:
+    first_in_batch = not ModeratorAlert.objects.filter(sent_at__isnull=True).exists()
+    ModeratorAlert.objects.create(kind=kind, comment=comment, created_at=now)
+    if first_in_batch:
+        from .tasks import send_moderator_digest
+
+        run_after = now + timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
+        transaction.on_commit(lambda: send_moderator_digest.using(run_after=run_after).enqueue())
+
+
+def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> CommenterBan | None:
+    now = now or timezone.now()
+    who = Q(email__iexact=email) if email else Q(pk__in=[])
+    if ip:
+        who |= Q(ip_address=ip)
+    return (
+        CommenterBan.objects.filter(who, lifted_at__isnull=True)
+        .filter(Q(until__isnull=True) | Q(until__gt=now))
+        .order_by(F("until").desc(nulls_first=True))
+        .first()
+    )
+
+
+def _refuse_banned(email: str, ip: str | None, now: datetime) -> None:
+    ban = active_ban(email=email, ip=ip, now=now)
+    if ban is not None:
+        until = f"until {ban.until:%-d %B %Y %H:%M %Z}" if ban.until else "for good"
+        raise CommentRefused(f"You cannot comment on this site {until}. Reason: {ban.reason}")
+
+
+def _check_text(body: str, body_html: str, policy: Policy) -> list[str]:
+    """Refuse banned words and too many links; the reasons to hold the text for review."""
+    word = first_listed_word(body, policy.banned_words)
+    if word:
+        raise CommentRefused(
+            f"Your comment uses “{word}”, which this site does not allow. Please rephrase it.",
+            field="body",
+        )
+    links = markup.link_count(body_html)
+    if links > policy.max_links:
+        raise CommentRefused(
+            f"Your comment has {links} links; at most {policy.max_links} are allowed.",
+            field="body",
+        )
+    reasons = []
+    word = first_listed_word(body, policy.suspect_words)
+    if word:
+        reasons.append(f"uses “{word}”")
+    if links and policy.hold_links:
+        reasons.append("contains links")
+    return reasons
+
+
+def _is_trusted(*, email: str, user, policy: Policy) -> bool:
+    if policy.moderation == Moderation.IMMEDIATE:
+        return True
+    if policy.moderation == Moderation.EVERYONE:
+        return False
+    approved = Comment.objects.approved()
+    if user is not None:
+        approved = approved.filter(Q(user=user) | Q(author_email__iexact=email))
+    else:
+        approved = approved.filter(author_email__iexact=email)
+    return approved[: policy.trusted_after].count() >= policy.trusted_after
+
+
+def _parent_for_reply(*, article, parent_id: int | None, policy: Policy) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = Comment.objects.filter(pk=parent_id).first()
+    if parent is None or parent.article_id != article.pk:
+        raise CommentRefused("The comment you are replying to is not on this article.")
+    if parent.status != Status.APPROVED:
+        raise CommentRefused("The comment you are replying to is not published.")
+    if parent.depth + 1 >= policy.max_depth:
+        raise CommentRefused(
+            f"Replies nest {policy.max_depth} levels deep at most; reply to an earlier comment."
+        )
+    return parent
+
+
+@transaction.atomic
+def comment_post(
+    *,
+    article,
+    body: str,
+    name: str = "",
+    email: str = "",
+    url: str = "",
+    parent_id: int | None = None,
+    notify_replies: bool = False,
+    user: AbstractBaseUser | AnonymousUser | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+    post_key: str | None = None,
+    site: Site | None = None,
+    submission_extra: dict | None = None,
+) -> Posted:
+    """Take a reader's comment: refuse it, hold it for review, or publish it.
+
+    Raises CommentRefused with the reason to show the reader. A retried submission with the
+    same `post_key` returns the comment the first attempt stored.
+    """
+    now = timezone.now()
+    if user is not None and not user.is_authenticated:
+        user = None
+    if user is not None:
+        name = user.get_full_name() or user.get_username()
+        email = user.email or ""
+    email = email.strip().lower()
+    body = markup.clean_text(body)
+    name = markup.clean_text(name)
+    if not body:
+        raise CommentRefused("Write something before posting.", field="body")
+
+    if post_key:
+        existing = Comment.objects.filter(post_key=post_key, article=article).first()
+        if existing is not None:
+            return Posted(comment=existing, edit_token="", created=False)
+
+    policy = policy_for(article=article, site=site)
+    thread = CommentThread.objects.filter(pk=article.pk).first()
+    if not policy.is_open(article=article, thread=thread, now=now):
+        raise CommentRefused("Comments on this article are closed.")
+    _refuse_banned(email, ip, now)
+    parent = _parent_for_reply(article=article, parent_id=parent_id, policy=policy)
+    body_html = markup.render(body)
+    reasons = _check_text(body, body_html, policy)
+
+    digest = body_digest(body)
+    same_author = Q(author_email=email) if email else Q(pk__in=[])
+    if ip:
+        same_author |= Q(ip_address=ip)
+    if (
+        Comment.objects.filter(
+            same_author, body_digest=digest, created_at__gte=now - DUPLICATE_WINDOW
+        )
+        .exclude(status=Status.DELETED)
+        .exists()
+    ):
+        raise CommentRefused("You have posted this comment already.", field="body")
+
+    status = Status.APPROVED
+    if user is not None and user.is_staff:
+        reasons = []
+    else:
+        if not _is_trusted(email=email, user=user, policy=policy):
+            reasons.append(
+                "pre-moderation" if policy.moderation == Moderation.EVERYONE else "new commenter"
+            )
+        submission = checkers.Submission(
+            article_url=article.full_url or "",
+            author_name=name,
+            author_email=email,
+            author_url=url,
+            body=body,
+            ip=ip,
+            user_agent=user_agent,
+            referrer="",
+            form_data=submission_extra or {},
+        )
+        for checker_name, opinion in checkers.opinions(submission):
+            if opinion == "spam":
+                status = Status.SPAM
+                reasons.append(f"{checker_name} says spam")
+    if reasons and status == Status.APPROVED:
+        status = Status.PENDING
+
+    token = secrets.token_urlsafe(24)
+    comment = Comment(
+        article=article,
+        parent=parent,
+        root_id=(parent.root_id or parent.pk) if parent else None,
+        depth=parent.depth + 1 if parent else 0,
+        user=user,
+        author_name=name,
+        author_email=email,
+        author_url=url,
+        body=body,
+        body_html=body_html,
+        status=status,
+        hold_reasons="; ".join(reasons)[:300],
+        ip_address=ip,
+        user_agent=user_agent[:300],
+        created_at=now,
+        edit_token_hash=token_hash(token),
+        post_key=post_key or None,
+        body_digest=digest,
+        notify_replies=notify_replies and bool(email),
+    )
+    try:
+        with transaction.atomic():
+            comment.save()
+    except IntegrityError:
+        existing = Comment.objects.filter(post_key=post_key).first() if post_key else None
+        if existing is None:
+            raise
+        return Posted(comment=existing, edit_token="", created=False)
+
+    _log(Action.POSTED, comment=comment, by=user, now=now)
+    if status == Status.APPROVED:
+        _visibility_changed(comment, was_visible=False, now=now)
+    elif status == Status.PENDING:
+        _log(Action.HELD, comment=comment, note=comment.hold_reasons, now=now)
+        _alert_moderators(comment=comment, kind=ModeratorAlert.Kind.HELD, now=now)
+    else:
+        _log(Action.SPAM, comment=comment, note=comment.hold_reasons, now=now)
+    if comment.notify_replies:
+        reply_notifications_request(email=email, now=now)
+    return Posted(comment=comment, edit_token=token, created=True)
+
+
+@transaction.atomic
+def comment_edit(*, comment: Comment, token: str | None, body: str, site: Site | None = None):
+    """The author's change to their comment, within the edit window, checked like a new one."""
+    now = timezone.now()
+    comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+    if not can_edit(comment, token, now=now):
+        raise CommentRefused("This comment can no longer be edited from this browser.")
+    body = markup.clean_text(body)
+    if not body:
+        raise CommentRefused("Write something before saving.", field="body")
+    if body == comment.body:
+        return comment
+    policy = policy_for(article=comment.article.specific, site=site)
+    body_html = markup.render(body)
+    reasons = _check_text(body, body_html, policy)
+    was_visible = comment.status == Status.APPROVED
+    comment.body, comment.body_html, comment.edited_at = body, body_html, now
+    comment.body_digest = body_digest(body)
+    if reasons and comment.status == Status.APPROVED:
+        comment.status = Status.PENDING
+        comment.hold_reasons = ("edited: " + "; ".join(reasons))[:300]
+    comment.save()
+    _log(Action.EDITED, comment=comment, now=now)
+    if was_visible and comment.status == Status.PENDING:
+        _log(Action.HELD, comment=comment, note=comment.hold_reasons, now=now)
+        _alert_moderators(comment=comment, kind=ModeratorAlert.Kind.HELD, now=now)
+    _visibility_changed(comment, was_visible=was_visible, now=now)
+    return comment
+
+
+@transaction.atomic
+def comment_delete_own(*, comment: Comment, token: str | None) -> Comment:
+    """The author withdraws their comment; replies to it stay, under a "deleted" marker."""
+    now = timezone.now()
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if not can_edit(comment, token, now=now):
+        raise CommentRefused("This comment can no longer be deleted from this browser.")
+    was_visible = comment.status == Status.APPROVED
+    comment.status = Status.DELETED
+    comment.body = comment.body_html = ""
+    comment.edit_token_hash = ""
+    comment.save()
+    _log(Action.DELETED, comment=comment, now=now)
+    _visibility_changed(comment, was_visible=was_visible, now=now)
+    return comment
+
+
+MODERATION_DECISIONS = {
+    "approve": (Status.APPROVED, Action.APPROVED),
+    "reject": (Status.REJECTED, Action.REJECTED),
+    "spam": (Status.SPAM, Action.SPAM),
+}
+
+
+@transaction.atomic
+def comment_moderate(
+    *, comment_ids: Iterable[int], decision: str, by: AbstractBaseUser, note: str = ""
+) -> int:
+    """Approve, reject or mark as spam; resolves open reports. Returns how many changed."""
+    status, action = MODERATION_DECISIONS[decision]
+    now = timezone.now()
+    changed = 0
+    for comment in Comment.objects.select_for_update().filter(pk__in=list(comment_ids)):
+        open_reports = comment.reports.filter(resolved_at__isnull=True)
+        if comment.status in (Status.DELETED,) or (
+            comment.status == status and not open_reports.exists()
+        ):
+            continue
+        was_visible = comment.status == Status.APPROVED
+        comment.status = status
+        comment.save(update_fields=["status"])
+        open_reports.update(resolved_at=now)
+        ModeratorAlert.objects.filter(comment=comment, sent_at__isnull=True).update(sent_at=now)
+        _log(action, comment=comment, by=by, note=note, now=now)
+        _visibility_changed(comment, was_visible=was_visible, now=now)
+        changed += 1
+    return changed
+
+
+class ReportRefused(CommentRefused):
+    pass
+
+
+@transaction.atomic
+def comment_report(*, comment: Comment, reason: str, note: str = "", ip: str | None) -> bool:
+    """A reader flags a published comment; one report per reader and comment counts."""
+    now = timezone.now()
+    if comment.status != Status.APPROVED:
+        raise ReportRefused("This comment is not published.")
+    if reason not in CommentReport.Reason.values:
+        raise ReportRefused("Choose why you are reporting this comment.", field="reason")
+    reporter = hmac.new(
+        settings.SECRET_KEY.encode(), f"report:{ip or 'unknown'}".encode(), "sha256"
+    ).hexdigest()
+    try:
+        with transaction.atomic():
+            CommentReport.objects.create(
+                comment=comment,
+                reason=reason,
+                note=markup.clean_text(note)[:500],
+                reporter_key=reporter,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False
+    Comment.objects.filter(pk=comment.pk).update(report_count=F("report_count") + 1)
+    _log(Action.REPORTED, comment=comment, note=f"{reason}: {note}", now=now)
+    _alert_moderators(comment=comment, kind=ModeratorAlert.Kind.REPORTED, now=now)
+    return True
+
+
+@transaction.atomic
+def commenter_ban(
+    *,
+    email: str = "",
+    ip: str | None = None,
+    reason: str,
+    until: datetime | None,
+    by: AbstractBaseUser,
+    remove_pending: bool = True,
+) -> CommenterBan:
+    """Stop a commenter (by address, IP or both) from posting, for a time or for good."""
+    email = email.strip().lower()
+    if not email and not ip:
+        raise CommentRefused("Name an email address or an IP address to ban.")
+    if not reason.strip():
+        raise CommentRefused("Give a reason for the ban.", field="reason")
+    now = timezone.now()
+    ban = CommenterBan.objects.create(
+        email=email,
+        ip_address=ip or None,
+        reason=reason.strip()[:300],
+        until=until,
+        created_at=now,
+        created_by=by,
+    )
+    _log(Action.BANNED, ban=ban, by=by, note=f"{email or ''} {ip or ''}: {reason}", now=now)
+    if remove_pending:
+        pending = Comment.objects.by_commenter(email=email, ip=ip).filter(status=Status.PENDING)
+        comment_moderate(
+            comment_ids=pending.values_list("pk", flat=True),
+            decision="reject",
+            by=by,
+            note="commenter banned",
+        )
+    return ban
+
+
+@transaction.atomic
+def commenter_ban_lift(*, ban: CommenterBan, by: AbstractBaseUser) -> CommenterBan:
+    """End a ban now."""
+    now = timezone.now()
+    ban.lifted_at = now
+    ban.save(update_fields=["lifted_at"])
+    _log(Action.UNBANNED, ban=ban, by=by, now=now)
+    return ban
+
+
+@transaction.atomic
+def thread_state_set(*, article, state: str, by: AbstractBaseUser | None) -> CommentThread:
+    """The editor's switch: keep an article's comments open, closed, or on the timetable."""
+    if state not in CommentThread.State.values:
+        raise CommentRefused("Unknown comment state.")
+    _thread_ensure(article.pk)
+    thread = CommentThread.objects.select_for_update().get(pk=article.pk)
+    thread.state = state
+    thread.save(update_fields=["state"])
+    _log(Action.THREAD_STATE, article=article, by=by, note=thread.get_state_display())
+    page_cache_purge_on_commit(tags=comment_cache_tags(article.pk))
+    return thread
+
+
+def reply_notifications_request(*, email: str, now: datetime | None = None) -> bool:
+    """Ask the owner of `email` to confirm reply notifications: one email a day at most."""
+    from .tasks import send_reply_confirmation
+
+    now = now or timezone.now()
+    ReplyNotificationAddress.objects.bulk_create(
+        [ReplyNotificationAddress(email=email)], ignore_conflicts=True
+    )
+    claimed = (
+        ReplyNotificationAddress.objects.filter(email=email)
+        .filter(Q(confirmed_at__isnull=True) | Q(opted_out_at__isnull=False))
+        .filter(
+            Q(last_confirmation_sent_at__isnull=True)
+            | Q(last_confirmation_sent_at__lt=now - timedelta(days=1))
+        )
+        .update(last_confirmation_sent_at=now)
+    )
+    if claimed:
+        transaction.on_commit(lambda: send_reply_confirmation.enqueue(email))
+    return bool(claimed)
+
+
+@transaction.atomic
+def reply_notifications_confirm(*, email: str) -> ReplyNotificationAddress:
+    """The owner of `email` confirmed: replies to their comments may now be emailed."""
+    address, _ = ReplyNotificationAddress.objects.get_or_create(email=email)
+    if address.confirmed_at is None or address.opted_out_at is not None:
+        address.confirmed_at = timezone.now()
+        address.opted_out_at = None
+        address.save(update_fields=["confirmed_at", "opted_out_at"])
+    return address
+
+
+@transaction.atomic
+def reply_notifications_opt_out(*, email: str) -> None:
+    """Stop every reply notification to `email`, at once."""
+    now = timezone.now()
+    ReplyNotificationAddress.objects.bulk_create(
+        [ReplyNotificationAddress(email=email)], ignore_conflicts=True
+    )
+    ReplyNotificationAddress.objects.filter(email=email, opted_out_at__isnull=True).update(
+        opted_out_at=now
+    )
+    Comment.objects.filter(author_email=email, notify_replies=True).update(notify_replies=False)
+
+
+@transaction.atomic
+def commenter_erase(*, email: str, remove_text: bool, by: AbstractBaseUser | None = None) -> int:
+    """Erase the personal data of every comment posted with `email`; returns how many.
+
+    Name, address, website, IP and browser go; the text stays unless `remove_text`, in which
+    case the comments show as deleted and replies to them stay in place.
+    """
+    now = timezone.now()
+    email = email.strip().lower()
+    count = 0
+    for comment in Comment.objects.select_for_update().filter(author_email__iexact=email):
+        was_visible = comment.status == Status.APPROVED
+        comment.author_name = "deleted"
+        comment.author_email = comment.author_url = comment.user_agent = ""
+        comment.ip_address = None
+        comment.user = None
+        comment.edit_token_hash = ""
+        comment.notify_replies = False
+        comment.erased_at = now
+        if remove_text:
+            comment.body = comment.body_html = ""
+            comment.status = Status.DELETED
+        comment.save()
+        _log(Action.ERASED, comment=comment, by=by, now=now)
+        _visibility_changed(comment, was_visible=was_visible, now=now)
+        count += 1
+    ReplyNotificationAddress.objects.filter(email=email).delete()
+    return count
+
+
+def commenter_erasure_request(*, email: str) -> None:
+    """Email `email` a link that erases its comments' personal data: only its owner can."""
+    from .tasks import send_erasure_link
+
+    transaction.on_commit(lambda: send_erasure_link.enqueue(email))
+
+
+def moderator_addresses(site: Site | None = None) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    from .models import CommentSettings
+
+    site = site or Site.objects.filter(is_default_site=True).first()
+    listed = CommentSettings.for_site(site).moderator_emails.split()
+    if listed:
+        return listed
+    users = get_user_model().objects.filter(is_active=True, is_superuser=True).exclude(email="")
+    return list(users.values_list("email", flat=True))
+
+
+@transaction.atomic
+def moderator_alerts_claim() -> list[ModeratorAlert]:
+    """Take every unsent alert for one digest; a second worker finds them taken."""
+    now = timezone.now()
+    alerts = list(
+        ModeratorAlert.objects.select_for_update(skip_locked=True)
+        .filter(sent_at__isnull=True)
+        .select_related("comment", "comment__article")
+    )
+    ModeratorAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(sent_at=now)
+    return alerts
+
+
+@transaction.atomic
+def comment_import(
+    *,
+    article,
+    source_id: str,
+    parent: Comment | None,
+    name: str,
+    email: str,
+    url: str,
+    body: str,
+    created_at: datetime,
+    status: str,
+    ip: str | None = None,
+) -> tuple[Comment, bool]:
+    """Store one comment from another system, once: re-importing finds it by `source_id`."""
+    existing = Comment.objects.filter(imported_from=source_id).first()
+    if existing is not None:
+        return existing, False
+    body = markup.clean_text(body)
+    depth = parent.depth + 1 if parent else 0
+    comment = Comment.objects.create(
+        article=article,
+        parent=parent,
+        root_id=(parent.root_id or parent.pk) if parent else None,
+        depth=depth,
+        author_name=markup.clean_text(name)[:80] or "Anonymous",
+        author_email=email.strip().lower()[:254],
+        author_url=url[:200],
+        body=body,
+        body_html=markup.render(body),
+        status=status,
+        ip_address=ip or None,
+        created_at=created_at,
+        body_digest=body_digest(body),
+        imported_from=source_id[:120],
+    )
+    _log(Action.IMPORTED, comment=comment, note=source_id)
+    if status == Status.APPROVED:
+        # Imported conversations are history: nobody is notified of these replies.
+        _visibility_changed(comment, was_visible=False, now=created_at, notify=False)
+    return comment, True

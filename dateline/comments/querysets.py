@@ -1,0 +1,35 @@
+from django.db.models import Exists, OuterRef, QuerySet
+
+
+class CommentQuerySet(QuerySet):
+    def approved(self):
+        """Comments readers can see."""
+        return self.filter(status="approved")
+
+    def on_article(self, article):
+        """Comments of one article, whatever their status."""
+        return self.filter(article=article)
+
+    def top_level(self):
+        """Comments that start a conversation (not replies)."""
+        return self.filter(depth=0)
+
+    def in_queue(self, queue: str):
+        """What a moderation queue tab lists: a status, or "reported" (open reports)."""
+        from .models import CommentReport
+
+        if queue == "reported":
+            open_reports = CommentReport.objects.filter(
+                comment=OuterRef("pk"), resolved_at__isnull=True
+            )
+            return self.filter(Exists(open_reports))
+        return self.filter(status=queue)
+
+    def by_commenter(self, *, email: str = "", ip: str | None = None):
+        """Comments posted from `email` or from `ip`."""
+        query = self.none()
+        if email:
+            query = query | self.filter(author_email__iexact=email)
+        if ip:
+            query = query | self.filter(ip_address=ip)
+        return query

@@ -1,0 +1,107 @@
+"""Reads that assemble a page of a comment thread, in a fixed number of queries."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Exists, OuterRef, Q
+
+from dateline.core.pagination import paginate
+
+from .models import Comment, CommentThread
+from .policy import Policy, policy_for
+
+SORTS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
+HIDDEN_PLACEHOLDER_STATUSES = (
+    Comment.Status.DELETED,
+    Comment.Status.REJECTED,
+    Comment.Status.SPAM,
+)
+
+
+@dataclass
+class Node:
+    comment: Comment
+    parent_name: str = ""
+    children: list["Node"] = field(default_factory=list)
+
+    @property
+    def shown(self) -> bool:
+        return self.comment.status == Comment.Status.APPROVED
+
+
+@dataclass
+class ThreadPage:
+    article: object
+    policy: Policy
+    is_open: bool
+    count: int
+    sort: str
+    page: object
+    nodes: list[Node]
+
+
+def thread_page(*, article, request) -> ThreadPage:
+    """The `?csort=`, `?cpage=` page of an article's approved comments, replies nested.
+
+    Top-level comments are paginated; each comes with its whole conversation. A removed
+    comment that has published replies stays as a marker so the replies keep their place.
+    """
+    policy = policy_for(article=article, request=request)
+    thread = CommentThread.objects.filter(pk=article.pk).first()
+    count = thread.approved_count if thread else 0
+    sort = request.GET.get("csort", "oldest")
+    if sort not in SORTS:
+        sort = "oldest"
+    published_reply = Comment.objects.filter(root=OuterRef("pk"), status=Comment.Status.APPROVED)
+    roots = (
+        Comment.objects.on_article(article)
+        .top_level()
+        .filter(
+            Q(status=Comment.Status.APPROVED)
+            | Q(status__in=HIDDEN_PLACEHOLDER_STATUSES) & Exists(published_reply)
+        )
+        .order_by(*SORTS[sort])
+    )
+    # Without a published comment there is nothing to show: no need to ask.
+    page = paginate(
+        request, roots if count else Comment.objects.none(), per_page=policy.per_page, param="cpage"
+    )
+    root_list = list(page.object_list)
+    replies = (
+        Comment.objects.filter(
+            root__in=[root.pk for root in root_list],
+            status__in=[Comment.Status.APPROVED, *HIDDEN_PLACEHOLDER_STATUSES],
+        ).order_by("created_at", "pk")
+        if root_list
+        else []
+    )
+    return ThreadPage(
+        article=article,
+        policy=policy,
+        is_open=policy.is_open(article=article, thread=thread),
+        count=count,
+        sort=sort,
+        page=page,
+        nodes=build_tree(root_list, list(replies)),
+    )
+
+
+def build_tree(roots: list[Comment], replies: list[Comment]) -> list[Node]:
+    nodes = {comment.pk: Node(comment) for comment in [*roots, *replies]}
+    children = defaultdict(list)
+    for reply in replies:
+        children[reply.parent_id].append(nodes[reply.pk])
+    for parent_id, kids in children.items():
+        parent = nodes.get(parent_id)
+        for kid in kids:
+            kid.parent_name = parent.comment.author_name if parent and parent.shown else ""
+        if parent is not None:
+            parent.children = kids
+    pruned = (prune(nodes[root.pk]) for root in roots)
+    return [node for node in pruned if node is not None]
+
+
+def prune(node: Node) -> Node | None:
+    """Drop removed comments that no longer lead to a published one."""
+    node.children = [kid for kid in (prune(child) for child in node.children) if kid]
+    return node if node.shown or node.children else None

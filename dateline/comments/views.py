@@ -1,0 +1,372 @@
+"""Reader-facing comment views: each parses input, calls one action, and answers.
+
+The article page that shows the thread and the form is cached and shared, so it holds no
+CSRF token and nothing about the visitor. Posting, editing and deleting are authorised by
+the form's own checks, by an edit token in an HttpOnly SameSite cookie limited to /comments/,
+and by an Origin check; signed-in readers, whose pages are never shared, also send a CSRF
+token. A script on the page asks /comments/mine/ for the visitor's own comments.
+"""
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, JsonResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.models import Site
+
+from dateline.core.http import client_ip, same_origin_post, wants_json
+from dateline.core.ratelimit import rate_limit_hit
+from dateline.newsroom.models import ArticlePage
+
+from . import actions, tokens
+from .edit_tokens import edit_token_for, remember_edit_token, remembered_tokens
+from .forms import CommentForm, EditForm, EraseConfirmForm, EraseRequestForm, ReportForm, form_stamp
+from .models import Comment
+
+STATUS_MESSAGES = {
+    Comment.Status.APPROVED: "Thank you: your comment is published.",
+    Comment.Status.PENDING: "Thank you: your comment is awaiting moderation.",
+    Comment.Status.SPAM: "Thank you: your comment is awaiting moderation.",
+}
+
+
+def published_article(pk) -> ArticlePage | None:
+    return ArticlePage.objects.live().public().filter(pk=pk).first() if pk else None
+
+
+def comment_html(request, comment: Comment) -> str:
+    """One of the visitor's own comments, as the thread would show it, pending or not."""
+    pending = comment.status != Comment.Status.APPROVED
+    return render_to_string(
+        "comments/_single.html", {"comment": comment, "pending": pending}, request=request
+    )
+
+
+def form_failed(request, form, *, article, status: int = 400, retry_after: int | None = None):
+    """The form again with its messages and every word the reader typed."""
+    if wants_json(request):
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        first = next(iter(form.errors.values()), ["Your comment could not be posted."])[0]
+        response = JsonResponse({"message": str(first), "errors": errors}, status=status)
+    else:
+        response = render(
+            request, "comments/post_form.html", {"form": form, "article": article}, status=status
+        )
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def rate_limited(request, form) -> int | None:
+    limits = settings.COMMENTS_RATE_LIMITS
+    waits = [rate_limit_hit(scope="comment-ip", key=client_ip(request) or "-", limits=limits["ip"])]
+    email = form.cleaned_data.get("email") or getattr(request.user, "email", "")
+    if email:
+        waits.append(
+            rate_limit_hit(scope="comment-email", key=email.lower(), limits=limits["email"])
+        )
+    return max((wait for wait in waits if wait), default=None)
+
+
+def csrf_refused(request) -> HttpResponse | None:
+    """Signed-in readers post with their session: that is what CSRF tokens protect."""
+    return CsrfViewMiddleware(lambda r: None).process_view(request, None, (), {})
+
+
+@csrf_exempt
+@require_POST
+@same_origin_post
+def post(request):
+    signed_in = request.user.is_authenticated
+    if signed_in and (refusal := csrf_refused(request)):
+        return refusal
+    form = CommentForm(request.POST, signed_in=signed_in)
+    article_id = str(form.data.get("article", ""))
+    article = (
+        published_article(int(article_id))
+        if article_id.isdigit() and len(article_id) < 18
+        else None
+    )
+    if form.is_valid() and article is None:
+        form.add_error(None, "This article does not exist or is not published.")
+    if not form.is_valid():
+        return form_failed(request, form, article=article)
+    if wait := rate_limited(request, form):
+        form.add_error(None, f"You are posting too fast. Try again in {wait} seconds.")
+        return form_failed(request, form, article=article, status=429, retry_after=wait)
+    data = form.cleaned_data
+    try:
+        posted = actions.comment_post(
+            article=article,
+            parent_id=data["parent"],
+            name=data["name"],
+            email=data["email"],
+            url=data["url"],
+            body=data["body"],
+            notify_replies=data["notify"],
+            user=request.user,
+            ip=client_ip(request),
+            user_agent=request.headers.get("User-Agent", ""),
+            post_key=data["post_key"] or None,
+            site=Site.find_for_request(request),
+        )
+    except actions.CommentRefused as refusal:
+        form.add_error(refusal.field, refusal.message)
+        return form_failed(request, form, article=article)
+    comment = posted.comment
+    if wants_json(request):
+        response = JsonResponse(
+            {
+                "message": STATUS_MESSAGES.get(comment.status, "Thank you."),
+                "status": comment.status,
+                "comment": {
+                    "id": comment.pk,
+                    "parent": comment.parent_id,
+                    "html": comment_html(request, comment),
+                },
+            },
+            status=201 if posted.created else 200,
+        )
+    else:
+        response = redirect("comments:detail", pk=comment.pk)
+    if posted.edit_token:
+        remember_edit_token(request, response, comment=comment, token=posted.edit_token)
+    return response
+
+
+@never_cache
+@require_GET
+def form_stamp_view(request):
+    return JsonResponse({"issued": form_stamp()})
+
+
+@never_cache
+@require_GET
+def mine(request):
+    """The visitor's own comments on an article: pending ones to show, editable ones to mark."""
+    tokens_by_id = remembered_tokens(request)
+    article_id = request.GET.get("article", "")
+    found = Comment.objects.filter(pk__in=tokens_by_id.keys())
+    if article_id.isdigit():
+        found = found.filter(article_id=int(article_id))
+    mine = []
+    for comment in found:
+        if actions.token_hash(tokens_by_id[comment.pk]) != comment.edit_token_hash:
+            continue
+        if comment.status not in (Comment.Status.PENDING, Comment.Status.APPROVED):
+            continue
+        editable = actions.can_edit(comment, tokens_by_id[comment.pk])
+        mine.append(
+            {
+                "id": comment.pk,
+                "parent": comment.parent_id,
+                "status": comment.status,
+                "editable": editable,
+                "edit_until": actions.edit_deadline(comment).isoformat() if editable else None,
+                "html": comment_html(request, comment),
+            }
+        )
+    return JsonResponse({"comments": mine})
+
+
+@never_cache
+@require_GET
+def detail(request, pk: int):
+    """A comment on its own: where a reader lands after posting without JavaScript."""
+    comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
+    token = edit_token_for(request, comment)
+    own = token is not None and comment.edit_token_hash == actions.token_hash(token)
+    if comment.status != Comment.Status.APPROVED and not own:
+        raise Http404("No such comment.")
+    return render(
+        request,
+        "comments/detail.html",
+        {
+            "comment": comment,
+            "article": comment.article,
+            "own": own,
+            "editable": actions.can_edit(comment, token),
+            "message": STATUS_MESSAGES.get(comment.status) if own else None,
+        },
+    )
+
+
+@require_GET
+def reply(request, pk: int):
+    """The reply form on a page of its own, for readers without JavaScript."""
+    parent = get_object_or_404(Comment.objects.select_related("article"), pk=pk, status="approved")
+    article = parent.article
+    form = CommentForm(initial={"article": article.pk, "parent": parent.pk, "issued": form_stamp()})
+    return render(
+        request, "comments/post_form.html", {"form": form, "article": article, "parent": parent}
+    )
+
+
+def own_comment(request, pk: int) -> tuple[Comment, str | None]:
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
+    return comment, edit_token_for(request, comment)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def edit(request, pk: int):
+    comment, token = own_comment(request, pk)
+    form = EditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "POST" and form.is_valid():
+        try:
+            comment = actions.comment_edit(
+                comment=comment,
+                token=token,
+                body=form.cleaned_data["body"],
+                site=Site.find_for_request(request),
+            )
+        except actions.CommentRefused as refusal:
+            form.add_error("body" if refusal.field else None, refusal.message)
+        else:
+            if wants_json(request):
+                return JsonResponse(
+                    {
+                        "message": STATUS_MESSAGES.get(comment.status, "Saved."),
+                        "status": comment.status,
+                        "comment": {"id": comment.pk, "html": comment_html(request, comment)},
+                    }
+                )
+            return redirect("comments:detail", pk=comment.pk)
+    if request.method == "POST":
+        return form_failed_simple(request, form, "comments/edit.html", comment)
+    if not actions.can_edit(comment, token):
+        return render(
+            request, "comments/edit.html", {"comment": comment, "closed": True}, status=403
+        )
+    return render(request, "comments/edit.html", {"comment": comment, "form": form})
+
+
+def form_failed_simple(request, form, template: str, comment: Comment):
+    if wants_json(request):
+        first = next(iter(form.errors.values()), ["Not saved."])[0]
+        return JsonResponse({"message": str(first), "errors": form.errors}, status=400)
+    return render(request, template, {"comment": comment, "form": form}, status=400)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def delete(request, pk: int):
+    comment, token = own_comment(request, pk)
+    if request.method == "GET":
+        editable = actions.can_edit(comment, token)
+        return render(
+            request,
+            "comments/delete.html",
+            {"comment": comment, "closed": not editable},
+            status=200 if editable else 403,
+        )
+    try:
+        actions.comment_delete_own(comment=comment, token=token)
+    except actions.CommentRefused as refusal:
+        if wants_json(request):
+            return JsonResponse({"message": refusal.message}, status=403)
+        return render(
+            request, "comments/delete.html", {"comment": comment, "closed": True}, status=403
+        )
+    if wants_json(request):
+        return JsonResponse({"message": "Your comment is deleted."})
+    return redirect(f"{comment.article.url}#comments")
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def report(request, pk: int):
+    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk, status="approved")
+    form = ReportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if wait := rate_limit_hit(
+            scope="comment-report", key=client_ip(request) or "-", limits=[(10, 3600)]
+        ):
+            form.add_error(None, f"You have sent many reports. Try again in {wait} seconds.")
+        else:
+            actions.comment_report(
+                comment=comment,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                ip=client_ip(request),
+            )
+            message = "Thank you: moderators will look at this comment."
+            if wants_json(request):
+                return JsonResponse({"message": message})
+            return render(request, "comments/report.html", {"comment": comment, "done": message})
+    status = 400 if request.method == "POST" else 200
+    if wants_json(request) and request.method == "POST":
+        return JsonResponse({"message": "Choose a reason.", "errors": form.errors}, status=status)
+    return render(
+        request, "comments/report.html", {"comment": comment, "form": form}, status=status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def notify_confirm(request, token: str):
+    """GET asks; only the POST confirms, so a mail scanner following links confirms nothing."""
+    try:
+        email = tokens.read(tokens.CONFIRM_NOTIFICATIONS, token)
+    except tokens.BadToken as bad:
+        return render(request, "comments/notify_confirm.html", {"error": bad.message}, status=400)
+    if request.method == "POST":
+        actions.reply_notifications_confirm(email=email)
+        return render(request, "comments/notify_confirm.html", {"email": email, "done": True})
+    return render(request, "comments/notify_confirm.html", {"email": email})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def notify_unsubscribe(request, token: str):
+    """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
+    try:
+        email = tokens.read(tokens.UNSUBSCRIBE, token)
+    except tokens.BadToken as bad:
+        return render(
+            request, "comments/notify_unsubscribe.html", {"error": bad.message}, status=400
+        )
+    if request.method == "POST":
+        actions.reply_notifications_opt_out(email=email)
+        return render(request, "comments/notify_unsubscribe.html", {"email": email, "done": True})
+    return render(request, "comments/notify_unsubscribe.html", {"email": email})
+
+
+@require_http_methods(["GET", "POST"])
+def erase_request(request):
+    """A reader asks for their personal data to be erased; a link to their address proves it."""
+    form = EraseRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        limited = rate_limit_hit(
+            scope="erase-ip", key=client_ip(request) or "-", limits=[(5, 3600)]
+        ) or rate_limit_hit(scope="erase-email", key=email, limits=[(1, 86400)])
+        if not limited and Comment.objects.filter(author_email=email).exists():
+            actions.commenter_erasure_request(email=email)
+        # The same answer whether or not the address has comments: nobody learns who does.
+        return render(request, "comments/erase.html", {"sent_to": email})
+    return render(
+        request, "comments/erase.html", {"form": form}, status=400 if form.errors else 200
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def erase_confirm(request, token: str):
+    try:
+        email = tokens.read(tokens.ERASE, token)
+    except tokens.BadToken as bad:
+        return render(request, "comments/erase_confirm.html", {"error": bad.message}, status=400)
+    form = EraseConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        count = actions.commenter_erase(email=email, remove_text=form.cleaned_data["remove_text"])
+        return render(
+            request,
+            "comments/erase_confirm.html",
+            {"finished": True, "count": count, "email": email},
+        )
+    return render(request, "comments/erase_confirm.html", {"form": form, "email": email})

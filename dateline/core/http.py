@@ -1,0 +1,59 @@
+import functools
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponseForbidden
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The reader's address: REMOTE_ADDR, or the one our own proxies put in X-Forwarded-For.
+
+    TRUSTED_PROXY_COUNT is how many proxies of ours (nginx, a load balancer) append to the
+    header; entries before theirs are the client's to forge and are not believed.
+    """
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [ip for ip in forwarded if ip]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """A script asked (fetch with Accept: application/json), not a plain form post."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def origin_allowed(request: HttpRequest) -> bool:
+    """A browser's POST comes from a page of this site (Origin, else Referer, names it).
+
+    Requests without either header (scripts, some privacy settings) are let through: these
+    checks are for views that hold no session to ride on, where SameSite cookies and the
+    view's own rules do the rest.
+    """
+    origin = request.headers.get("Origin") or ""
+    if not origin or origin == "null":
+        referer = request.headers.get("Referer") or ""
+        if not referer:
+            return not origin
+        parts = urlsplit(referer)
+        origin = f"{parts.scheme}://{parts.netloc}"
+    allowed = {
+        settings.SITE_URL,
+        f"{request.scheme}://{request.get_host()}",
+        *settings.CSRF_TRUSTED_ORIGINS,
+    }
+    return origin in allowed
+
+
+def same_origin_post(view):
+    """Refuse a POST sent from another site's page, for views exempt from CSRF tokens."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method == "POST" and not origin_allowed(request):
+            return HttpResponseForbidden("This form must be sent from this site's pages.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
