@@ -1,6 +1,6 @@
 import socket
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 
 import pytest
 from django.core.cache import cache
@@ -47,7 +47,7 @@ class SmtpSink:
     messages: list = field(default_factory=list)
 
     def received(self) -> list:
-        return [message_from_bytes(envelope.content) for envelope in self.messages]
+        return [message_from_bytes(e.content, policy=policy.default) for e in self.messages]
 
 
 @pytest.fixture

@@ -4,92 +4,22 @@ The demo site is loaded in a transactional test so that its rows are committed a
 to pytest-django's live server thread.
 """
 
-import os
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-# Mobile first: small enough that the article scrolls.
-VIEWPORT = {"width": 390, "height": 700}
-ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
 HEADLINE = "U.S. Gains Support From World Powers VS ISIS"
 SECTION = "Middle East News"
 BODY_EXCERPT = "an anonymous senior State Department official said"
 SOURCES = ["Reuters", "The Guardian", "The Washington Post"]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _allow_async_unsafe() -> Iterator[None]:
-    """Playwright's sync API keeps an event loop running in this thread; let the ORM run."""
-    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if old is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
-
-
 @pytest.fixture
-def article_url(transactional_db, live_server) -> str:
-    """The reference article on the live server, with the demo site committed.
-
-    Serialized rollback brings back the rows the migrations made (Wagtail's root page, the
-    default Site) that the flush after each transactional test removes.
-    """
-    from dateline.newsroom.demo import demo_content_load
-
-    demo_content_load()
-    return live_server.url + ARTICLE_PATH
-
-
-@pytest.fixture
-def browser(article_url: str) -> Iterator[Browser]:
-    """A Chromium per test, started only once the database is set up.
-
-    While Playwright's loop runs, asgiref hands this thread a context-local database
-    connection rather than the thread's own, which is the one that holds the snapshot
-    serialized rollback restores; so Playwright starts after the test database setup and
-    stops before its teardown.
-    """
-    if not CHROMIUM.exists():
-        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-def _new_tab(browser: Browser, **options) -> Page:
-    """A page in a new context, closed with the browser.
-
-    Reduced motion turns off the stylesheet's smooth scrolling, so jumps are instant.
-    """
-    context = browser.new_context(viewport=VIEWPORT, reduced_motion="reduce", **options)
-    return context.new_page()
-
-
-@pytest.fixture
-def tab(browser: Browser) -> Page:
-    return _new_tab(browser)
+def tab(browser: Browser, new_tab) -> Page:
+    return new_tab(browser)
 
 
 def _open(page: Page, url: str) -> None:
@@ -146,8 +76,8 @@ def test_skip_link_is_first_focus_and_moves_to_main(tab: Page, article_url: str)
     expect(tab.locator("main#main")).to_be_in_viewport()
 
 
-def test_article_works_without_javascript(browser: Browser, article_url: str) -> None:
-    tab = _new_tab(browser, java_script_enabled=False)
+def test_article_works_without_javascript(browser: Browser, article_url: str, new_tab) -> None:
+    tab = new_tab(browser, java_script_enabled=False)
     _open(tab, article_url)
     _follow_comment_and_top_links(tab)
 

@@ -1,0 +1,86 @@
+"""Fixtures for the browser tests: Playwright driving Debian's Chromium on the live server.
+
+The demo site is loaded in a transactional test so that its rows are committed and visible
+to pytest-django's live server thread.
+"""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+# Mobile first: small enough that the article scrolls.
+VIEWPORT = {"width": 390, "height": 700}
+ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
+
+
+@pytest.fixture(scope="module")
+def _allow_async_unsafe() -> Iterator[None]:
+    """Playwright's sync API keeps an event loop running in this thread; let the ORM run."""
+    old = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if old is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = old
+
+
+@pytest.fixture
+def article_url(_allow_async_unsafe, transactional_db, live_server) -> str:
+    """The reference article on the live server, with the demo site committed.
+
+    Serialized rollback brings back the rows the migrations made (Wagtail's root page, the
+    default Site) that the flush after each transactional test removes.
+    """
+    from dateline.newsroom.demo import demo_content_load
+
+    demo_content_load()
+    return live_server.url + ARTICLE_PATH
+
+
+@pytest.fixture
+def browser(article_url: str):
+    """A Chromium per test, started only once the database is set up.
+
+    While Playwright's loop runs, asgiref hands this thread a context-local database
+    connection rather than the thread's own, which is the one that holds the snapshot
+    serialized rollback restores; so Playwright starts after the test database setup and
+    stops before its teardown.
+    """
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run the browser tests", pytrace=False)
+        pytest.skip(reason)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_tab():
+    """Open a page in a new context (closed with the browser).
+
+    Reduced motion turns off the stylesheet's smooth scrolling, so jumps are instant.
+    """
+
+    def open_tab(browser, **options):
+        context = browser.new_context(viewport=VIEWPORT, reduced_motion="reduce", **options)
+        return context.new_page()
+
+    return open_tab
