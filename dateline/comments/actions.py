@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -223,7 +223,7 @@ def comment_post(
     url: str = "",
     parent_id: int | None = None,
     notify_replies: bool = False,
-    user: AbstractBaseUser | AnonymousUser | None = None,
+    user: User | AnonymousUser | None = None,
     ip: str | None = None,
     user_agent: str = "",
     post_key: str | None = None,
@@ -399,9 +399,7 @@ MODERATION_DECISIONS = {
 
 
 @transaction.atomic
-def comment_moderate(
-    *, comment_ids: Iterable[int], decision: str, by: AbstractBaseUser, note: str = ""
-) -> int:
+def comment_moderate(*, comment_ids: Iterable[int], decision: str, by: User, note: str = "") -> int:
     """Approve, reject or mark as spam; resolves open reports. Returns how many changed."""
     status, action = MODERATION_DECISIONS[decision]
     now = timezone.now()
@@ -462,7 +460,7 @@ def commenter_ban(
     ip: str | None = None,
     reason: str,
     until: datetime | None,
-    by: AbstractBaseUser,
+    by: User,
     remove_pending: bool = True,
 ) -> CommenterBan:
     """Stop a commenter (by address, IP or both) from posting, for a time or for good."""
@@ -493,7 +491,7 @@ def commenter_ban(
 
 
 @transaction.atomic
-def commenter_ban_lift(*, ban: CommenterBan, by: AbstractBaseUser) -> CommenterBan:
+def commenter_ban_lift(*, ban: CommenterBan, by: User) -> CommenterBan:
     """End a ban now."""
     now = timezone.now()
     ban.lifted_at = now
@@ -503,7 +501,7 @@ def commenter_ban_lift(*, ban: CommenterBan, by: AbstractBaseUser) -> CommenterB
 
 
 @transaction.atomic
-def thread_state_set(*, article, state: str, by: AbstractBaseUser | None) -> CommentThread:
+def thread_state_set(*, article, state: str, by: User | None) -> CommentThread:
     """The editor's switch: keep an article's comments open, closed, or on the timetable."""
     if state not in CommentThread.State.values:
         raise CommentRefused("Unknown comment state.")
@@ -563,7 +561,7 @@ def reply_notifications_opt_out(*, email: str) -> None:
 
 
 @transaction.atomic
-def commenter_erase(*, email: str, remove_text: bool, by: AbstractBaseUser | None = None) -> int:
+def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) -> int:
     """Erase the personal data of every comment posted with `email`; returns how many.
 
     Name, address, website, IP and browser go; the text stays unless `remove_text`, in which

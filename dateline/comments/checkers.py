@@ -88,4 +88,5 @@ class AkismetChecker:
         )
         with urllib.request.urlopen(request, timeout=3) as response:  # noqa: S310
             answer = response.read().decode().strip()
-        return {"true": "spam", "false": "ham"}.get(answer, "unsure")
+        opinions: dict[str, Opinion] = {"true": "spam", "false": "ham"}
+        return opinions.get(answer, "unsure")

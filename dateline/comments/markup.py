@@ -24,7 +24,9 @@ _markdown = (
     .enable(["emphasis", "link", "autolink", "linkify", "blockquote", "list", "backticks"])
     .enable(["newline", "escape", "entity"])
 )
-_markdown.validateLink = lambda url: url.lower().startswith(("http://", "https://", "mailto:"))
+_markdown.validateLink = lambda url: url.lower().startswith(  # type: ignore[method-assign]
+    ("http://", "https://", "mailto:")
+)
 
 
 # Stacks of combining marks ("Zalgo text") spill over the lines around them.
