@@ -52,12 +52,15 @@ def form_failed(request, form, *, article, status: int = 400, retry_after: int |
         first = next(iter(form.errors.values()), ["Your comment could not be posted."])[0]
         response = JsonResponse({"message": str(first), "errors": errors}, status=status)
     else:
-        response = render(
-            request, "comments/post_form.html", {"form": form, "article": article}, status=status
-        )
+        context = {"form": form, "article": article, "signed_in_user": signed_in_user(request)}
+        response = render(request, "comments/post_form.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def signed_in_user(request):
+    return request.user if request.user.is_authenticated else None
 
 
 def rate_limited(request, form) -> int | None:
@@ -199,10 +202,13 @@ def reply(request, pk: int):
     """The reply form on a page of its own, for readers without JavaScript."""
     parent = get_object_or_404(Comment.objects.select_related("article"), pk=pk, status="approved")
     article = parent.article
-    form = CommentForm(initial={"article": article.pk, "parent": parent.pk, "issued": form_stamp()})
-    return render(
-        request, "comments/post_form.html", {"form": form, "article": article, "parent": parent}
+    user = signed_in_user(request)
+    form = CommentForm(
+        initial={"article": article.pk, "parent": parent.pk, "issued": form_stamp()},
+        signed_in=user is not None,
     )
+    context = {"form": form, "article": article, "parent": parent, "signed_in_user": user}
+    return render(request, "comments/post_form.html", context)
 
 
 def own_comment(request, pk: int) -> tuple[Comment, str | None]:

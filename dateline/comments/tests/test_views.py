@@ -328,3 +328,30 @@ class TestReports:
         assert "moderators will look" in done.content.decode()
         comment.refresh_from_db()
         assert comment.report_count == 1
+
+
+def test_reply_page_without_javascript(client, article, open_policy, post):
+    parent = post(article, name="Layla").comment
+    page = client.get(f"/comments/{parent.pk}/reply/")
+    html = page.content.decode()
+    assert "Reply to Layla" in html and f'name="parent" value="{parent.pk}"' in html
+    response = client.post(POST_URL, form(article, parent=parent.pk, body="My answer"))
+    assert response.status_code == 302
+    assert Comment.objects.get(body="My answer").parent == parent
+
+
+def test_signed_in_reader_can_reply_from_the_reply_page(article, open_policy, post, moderator):
+    parent = post(article).comment
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(moderator)
+    html = browser.get(f"/comments/{parent.pk}/reply/").content.decode()
+    assert "Commenting as" in html
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+    data = {
+        "article": article.pk,
+        "parent": parent.pk,
+        "body": "Staff reply",
+        "issued": old_stamp(),
+    }
+    response = browser.post(POST_URL, {**data, "csrfmiddlewaretoken": token})
+    assert response.status_code == 302
