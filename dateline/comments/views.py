@@ -314,33 +314,40 @@ def report(request, pk: int):
     )
 
 
+def signed_link(request, token: str, *, purpose: str, template: str, act):
+    """A link from an email: GET says what it will do, POST does it (scanners only GET)."""
+    try:
+        email = tokens.read(purpose, token)
+    except tokens.BadToken as bad:
+        return render(request, template, {"error": bad.message}, status=400)
+    if request.method == "POST":
+        act(email=email)
+        return render(request, template, {"email": email, "done": True})
+    return render(request, template, {"email": email})
+
+
 @require_http_methods(["GET", "POST"])
 def notify_confirm(request, token: str):
-    """GET asks; only the POST confirms, so a mail scanner following links confirms nothing."""
-    try:
-        email = tokens.read(tokens.CONFIRM_NOTIFICATIONS, token)
-    except tokens.BadToken as bad:
-        return render(request, "comments/notify_confirm.html", {"error": bad.message}, status=400)
-    if request.method == "POST":
-        actions.reply_notifications_confirm(email=email)
-        return render(request, "comments/notify_confirm.html", {"email": email, "done": True})
-    return render(request, "comments/notify_confirm.html", {"email": email})
+    return signed_link(
+        request,
+        token,
+        purpose=tokens.CONFIRM_NOTIFICATIONS,
+        template="comments/notify_confirm.html",
+        act=actions.reply_notifications_confirm,
+    )
 
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def notify_unsubscribe(request, token: str):
     """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
-    try:
-        email = tokens.read(tokens.UNSUBSCRIBE, token)
-    except tokens.BadToken as bad:
-        return render(
-            request, "comments/notify_unsubscribe.html", {"error": bad.message}, status=400
-        )
-    if request.method == "POST":
-        actions.reply_notifications_opt_out(email=email)
-        return render(request, "comments/notify_unsubscribe.html", {"email": email, "done": True})
-    return render(request, "comments/notify_unsubscribe.html", {"email": email})
+    return signed_link(
+        request,
+        token,
+        purpose=tokens.UNSUBSCRIBE,
+        template="comments/notify_unsubscribe.html",
+        act=actions.reply_notifications_opt_out,
+    )
 
 
 @require_http_methods(["GET", "POST"])
