@@ -125,7 +125,7 @@ def _visibility_changed(
         )
     CommentThread.objects.filter(pk=comment.article_id).update(**changes)
     page_cache_purge_on_commit(tags=comment_cache_tags(comment.article_id, count_changed=True))
-    if is_visible and notify and comment.parent_id:
+    if is_visible and notify and comment.parent_id and comment.reply_notified_at is None:
         from .tasks import send_reply_notification
 
         comment_id = comment.pk
@@ -133,18 +133,22 @@ def _visibility_changed(
 
 
 def _alert_moderators(*, comment: Comment, kind: str, now: datetime) -> None:
-    first_in_batch = not ModeratorAlert.objects.filter(sent_at__isnull=True).exists()
-    ModeratorAlert.objects.create(kind=kind, comment=comment, created_at=now)
-    if first_in_batch:
-        from .tasks import send_moderator_digest
+    """Queue the comment for the moderators' next digest.
 
-        run_after = now + timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
-        transaction.on_commit(lambda: send_moderator_digest.using(run_after=run_after).enqueue())
+    Every alert schedules a digest one window later; the first to run sends all waiting
+    alerts and the others find nothing, so moderators get one email per window at most and
+    no alert can be left waiting for a digest that was never scheduled.
+    """
+    from .tasks import send_moderator_digest
+
+    ModeratorAlert.objects.create(kind=kind, comment=comment, created_at=now)
+    run_after = now + timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
+    transaction.on_commit(lambda: send_moderator_digest.using(run_after=run_after).enqueue())
 
 
 def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> CommenterBan | None:
     now = now or timezone.now()
-    who = Q(email__iexact=email) if email else Q(pk__in=[])
+    who = Q(email=email.lower()) if email else Q(pk__in=[])
     if ip:
         who |= Q(ip_address=ip)
     return (
@@ -156,10 +160,13 @@ def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> Co
 
 
 def _refuse_banned(email: str, ip: str | None, now: datetime) -> None:
-    ban = active_ban(email=email, ip=ip, now=now)
-    if ban is not None:
-        until = f"until {ban.until:%-d %B %Y %H:%M %Z}" if ban.until else "for good"
-        raise CommentRefused(f"You cannot comment on this site {until}. Reason: {ban.reason}")
+    # The reason is the moderators' note, and anyone may type someone else's address: the
+    # message says no more than that the comment was not taken.
+    if active_ban(email=email, ip=ip, now=now) is not None:
+        raise CommentRefused(
+            "Your comment could not be accepted. If you think this is a mistake, "
+            "please contact the newsroom."
+        )
 
 
 def _check_text(body: str, body_html: str, policy: Policy) -> list[str]:
@@ -190,11 +197,12 @@ def _is_trusted(*, email: str, user, policy: Policy) -> bool:
         return True
     if policy.moderation == Moderation.EVERYONE:
         return False
-    approved = Comment.objects.approved()
-    if user is not None:
-        approved = approved.filter(Q(user=user) | Q(author_email__iexact=email))
-    else:
-        approved = approved.filter(author_email__iexact=email)
+    # Addresses are stored lower-cased: an exact match uses the index. An empty address
+    # (erased or imported comments) proves nothing about anyone.
+    who = Q(user=user) if user is not None else Q(pk__in=[])
+    if email:
+        who |= Q(author_email=email.lower())
+    approved = Comment.objects.approved().filter(who)
     return approved[: policy.trusted_after].count() >= policy.trusted_after
 
 
@@ -339,7 +347,7 @@ def comment_post(
         _alert_moderators(comment=comment, kind=ModeratorAlert.Kind.HELD, now=now)
     else:
         _log(Action.SPAM, comment=comment, note=comment.hold_reasons, now=now)
-    if comment.notify_replies:
+    if comment.notify_replies and status != Status.SPAM:
         reply_notifications_request(email=email, now=now)
     return Posted(comment=comment, edit_token=token, created=True)
 
@@ -348,7 +356,11 @@ def comment_post(
 def comment_edit(*, comment: Comment, token: str | None, body: str, site: Site | None = None):
     """The author's change to their comment, within the edit window, checked like a new one."""
     now = timezone.now()
-    comment = Comment.objects.select_for_update().select_related("article").get(pk=comment.pk)
+    comment = (
+        Comment.objects.select_for_update(of=("self",))
+        .select_related("article", "user")
+        .get(pk=comment.pk)
+    )
     if not can_edit(comment, token, now=now):
         raise CommentRefused("This comment can no longer be edited from this browser.")
     body = markup.clean_text(body)
@@ -362,6 +374,10 @@ def comment_edit(*, comment: Comment, token: str | None, body: str, site: Site |
     was_visible = comment.status == Status.APPROVED
     comment.body, comment.body_html, comment.edited_at = body, body_html, now
     comment.body_digest = body_digest(body)
+    staff = comment.user is not None and comment.user.is_staff
+    if not staff and not _is_trusted(email=comment.author_email, user=comment.user, policy=policy):
+        # A moderator approved the words they read, not these.
+        reasons.append("edited after approval")
     if reasons and comment.status == Status.APPROVED:
         comment.status = Status.PENDING
         comment.hold_reasons = ("edited: " + "; ".join(reasons))[:300]
@@ -386,6 +402,7 @@ def comment_delete_own(*, comment: Comment, token: str | None) -> Comment:
     comment.body = comment.body_html = ""
     comment.edit_token_hash = ""
     comment.save()
+    ModeratorAlert.objects.filter(comment=comment, sent_at__isnull=True).update(sent_at=now)
     _log(Action.DELETED, comment=comment, now=now)
     _visibility_changed(comment, was_visible=was_visible, now=now)
     return comment
@@ -413,7 +430,8 @@ def comment_moderate(*, comment_ids: Iterable[int], decision: str, by: User, not
         was_visible = comment.status == Status.APPROVED
         comment.status = status
         comment.save(update_fields=["status"])
-        open_reports.update(resolved_at=now)
+        if open_reports.update(resolved_at=now) and status == Status.APPROVED:
+            _log(Action.REPORTS_DISMISSED, comment=comment, by=by, note=note, now=now)
         ModeratorAlert.objects.filter(comment=comment, sent_at__isnull=True).update(sent_at=now)
         _log(action, comment=comment, by=by, note=note, now=now)
         _visibility_changed(comment, was_visible=was_visible, now=now)
@@ -523,8 +541,13 @@ def reply_notifications_request(*, email: str, now: datetime | None = None) -> b
         [ReplyNotificationAddress(email=email)], ignore_conflicts=True
     )
     claimed = (
+        # Never confirmed, or opted out more than a month ago: an address that said stop is
+        # not asked again soon, whoever ticks the box.
         ReplyNotificationAddress.objects.filter(email=email)
-        .filter(Q(confirmed_at__isnull=True) | Q(opted_out_at__isnull=False))
+        .filter(
+            Q(confirmed_at__isnull=True, opted_out_at__isnull=True)
+            | Q(opted_out_at__lt=now - timedelta(days=30))
+        )
         .filter(
             Q(last_confirmation_sent_at__isnull=True)
             | Q(last_confirmation_sent_at__lt=now - timedelta(days=1))
@@ -570,7 +593,7 @@ def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) ->
     now = timezone.now()
     email = email.strip().lower()
     count = 0
-    for comment in Comment.objects.select_for_update().filter(author_email__iexact=email):
+    for comment in Comment.objects.select_for_update().filter(author_email=email):
         was_visible = comment.status == Status.APPROVED
         comment.author_name = "deleted"
         comment.author_email = comment.author_url = comment.user_agent = ""
@@ -610,14 +633,21 @@ def moderator_addresses(site: Site | None = None) -> list[str]:
     return list(users.values_list("email", flat=True))
 
 
-@transaction.atomic
 def moderator_alerts_claim() -> list[ModeratorAlert]:
-    """Take every unsent alert for one digest; a second worker finds them taken."""
+    """Take every unsent alert for one digest; a second worker finds them taken.
+
+    Call inside the transaction that sends the digest: if sending fails, the claim rolls
+    back and the next digest carries these alerts.
+    """
     now = timezone.now()
+    window = timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
+    waiting = ModeratorAlert.objects.filter(sent_at__isnull=True)
+    if not waiting.filter(created_at__lte=now - window).exists():
+        return []  # the digest that the oldest alert scheduled will come
     alerts = list(
-        ModeratorAlert.objects.select_for_update(skip_locked=True)
-        .filter(sent_at__isnull=True)
-        .select_related("comment", "comment__article")
+        waiting.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "comment", "comment__article"
+        )
     )
     ModeratorAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(sent_at=now)
     return alerts

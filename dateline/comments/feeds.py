@@ -44,7 +44,7 @@ class CommentsFeed(Feed):
     def published(self):
         return (
             Comment.objects.approved()
-            .filter(article__live=True)
+            .filter(article__in=ArticlePage.objects.live().public().values("pk"))
             .select_related("article")
             .order_by("-created_at", "-pk")
         )

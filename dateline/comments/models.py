@@ -167,6 +167,8 @@ class Comment(models.Model):
     post_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     body_digest = models.CharField(max_length=64, db_index=True)
     notify_replies = models.BooleanField(default=False)
+    # When the parent's author was told of this reply: once, whatever moderation does after.
+    reply_notified_at = models.DateTimeField(null=True, blank=True)
     report_count = models.PositiveIntegerField(default=0)
     erased_at = models.DateTimeField(null=True, blank=True)
     imported_from = models.CharField(max_length=120, blank=True)

@@ -2,7 +2,9 @@
 
 import logging
 
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from wagtail.models import Site
 
 from dateline.core.email import send_email
@@ -30,6 +32,11 @@ def reply_notification_send(*, reply_id: int) -> bool:
     """Tell the author of the comment replied to, if they asked and confirmed their address."""
     reply = Comment.objects.select_related("parent", "article").filter(pk=reply_id).first()
     if reply is None or reply.status != Comment.Status.APPROVED or reply.parent is None:
+        return False
+    # Claim the notification first: a second approval of the same reply finds it taken.
+    if not Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(
+        reply_notified_at=timezone.now()
+    ):
         return False
     parent = reply.parent
     to = parent.author_email
@@ -73,6 +80,7 @@ def erasure_link_send(*, email: str) -> None:
     )
 
 
+@transaction.atomic
 def moderator_digest_send() -> int:
     """One email listing every comment held or reported since the last digest."""
     alerts = moderator_alerts_claim()

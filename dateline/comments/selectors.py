@@ -3,15 +3,15 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
-
-from dateline.core.pagination import paginate
 
 from .models import Comment, CommentThread
 from .policy import Policy, policy_for
 
 SORTS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
 HIDDEN_PLACEHOLDER_STATUSES = (
+    Comment.Status.PENDING,  # an edited comment back in review keeps its replies in place
     Comment.Status.DELETED,
     Comment.Status.REJECTED,
     Comment.Status.SPAM,
@@ -63,8 +63,9 @@ def thread_page(*, article, request) -> ThreadPage:
         .order_by(*SORTS[sort])
     )
     # Without a published comment there is nothing to show: no need to ask.
-    page = paginate(
-        request, roots if count else Comment.objects.none(), per_page=policy.per_page, param="cpage"
+    # A page that moderation has emptied shows the last one: the article must not 404.
+    page = Paginator(roots if count else Comment.objects.none(), policy.per_page).get_page(
+        request.GET.get("cpage")
     )
     root_list = list(page.object_list)
     replies = (

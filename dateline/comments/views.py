@@ -37,6 +37,13 @@ def published_article(pk) -> ArticlePage | None:
     return ArticlePage.objects.live().public().filter(pk=pk).first() if pk else None
 
 
+def readable_comments():
+    """Comments of articles readers can see: nothing of a withdrawn or private article."""
+    return Comment.objects.filter(
+        article__in=ArticlePage.objects.live().public().values("pk")
+    ).select_related("article", "parent")
+
+
 def comment_html(request, comment: Comment) -> str:
     """One of the visitor's own comments, as the thread would show it, pending or not."""
     pending = comment.status != Comment.Status.APPROVED
@@ -52,7 +59,15 @@ def form_failed(request, form, *, article, status: int = 400, retry_after: int |
         first = next(iter(form.errors.values()), ["Your comment could not be posted."])[0]
         response = JsonResponse({"message": str(first), "errors": errors}, status=status)
     else:
-        context = {"form": form, "article": article, "signed_in_user": signed_in_user(request)}
+        parent_id = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
+        context = {
+            "form": form,
+            "article": article,
+            "parent": readable_comments().filter(pk=parent_id, status="approved").first()
+            if parent_id
+            else None,
+            "signed_in_user": signed_in_user(request),
+        }
         response = render(request, "comments/post_form.html", context, status=status)
     if retry_after:
         response["Retry-After"] = str(retry_after)
@@ -152,7 +167,7 @@ def mine(request):
     """The visitor's own comments on an article: pending ones to show, editable ones to mark."""
     tokens_by_id = remembered_tokens(request)
     article_id = request.GET.get("article", "")
-    found = Comment.objects.filter(pk__in=tokens_by_id.keys())
+    found = Comment.objects.filter(pk__in=tokens_by_id.keys()).select_related("parent")
     if article_id.isdigit():
         found = found.filter(article_id=int(article_id))
     mine = []
@@ -179,7 +194,7 @@ def mine(request):
 @require_GET
 def detail(request, pk: int):
     """A comment on its own: where a reader lands after posting without JavaScript."""
-    comment = get_object_or_404(Comment.objects.select_related("article", "parent"), pk=pk)
+    comment = get_object_or_404(readable_comments(), pk=pk)
     token = edit_token_for(request, comment)
     own = token is not None and comment.edit_token_hash == actions.token_hash(token)
     if comment.status != Comment.Status.APPROVED and not own:
@@ -192,6 +207,7 @@ def detail(request, pk: int):
             "article": comment.article,
             "own": own,
             "editable": actions.can_edit(comment, token),
+            "pending": own and comment.status != Comment.Status.APPROVED,
             "message": STATUS_MESSAGES.get(comment.status) if own else None,
         },
     )
@@ -200,7 +216,7 @@ def detail(request, pk: int):
 @require_GET
 def reply(request, pk: int):
     """The reply form on a page of its own, for readers without JavaScript."""
-    parent = get_object_or_404(Comment.objects.select_related("article"), pk=pk, status="approved")
+    parent = get_object_or_404(readable_comments(), pk=pk, status="approved")
     article = parent.article
     user = signed_in_user(request)
     form = CommentForm(
@@ -288,13 +304,22 @@ def delete(request, pk: int):
 @require_http_methods(["GET", "POST"])
 @same_origin_post
 def report(request, pk: int):
-    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk, status="approved")
+    comment = get_object_or_404(readable_comments(), pk=pk, status="approved")
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if wait := rate_limit_hit(
             scope="comment-report", key=client_ip(request) or "-", limits=[(10, 3600)]
         ):
-            form.add_error(None, f"You have sent many reports. Try again in {wait} seconds.")
+            message = f"You have sent many reports. Try again in {wait} seconds."
+            if wants_json(request):
+                response = JsonResponse({"message": message}, status=429)
+            else:
+                form.add_error(None, message)
+                response = render(
+                    request, "comments/report.html", {"comment": comment, "form": form}, status=429
+                )
+            response["Retry-After"] = str(wait)
+            return response
         else:
             actions.comment_report(
                 comment=comment,

@@ -152,3 +152,38 @@ def test_erasure_is_confirmed_from_the_address_itself(thread, post, smtp_server,
     browser.post(erase_path, {"remove_text": "on"})
     comment.refresh_from_db()
     assert comment.author_email == "" and comment.status == "deleted"
+
+
+def test_a_reply_is_notified_once_whatever_moderation_does_after(
+    thread, post, moderator, smtp_server, run_worker
+):
+    asker = post(thread, email="once@example.com", notify_replies=True).comment
+    actions.reply_notifications_confirm(email="once@example.com")
+    reply = post(thread, parent_id=asker.pk, body="A reply").comment
+    for decision in ("reject", "approve", "reject", "approve"):
+        actions.comment_moderate(comment_ids=[reply.pk], decision=decision, by=moderator)
+    run_worker()
+    notifications = [m for m in smtp_server.received() if m["To"] == "once@example.com"]
+    assert len([m for m in notifications if "New reply" in m["Subject"]]) == 1
+
+
+def test_no_alert_waits_forever_for_a_digest(
+    thread, policy, post, moderator, smtp_server, run_worker
+):
+    policy(moderation="everyone")
+    start = timezone.now()
+    post(thread, body="First held")
+    with time_machine.travel(start + timedelta(minutes=5)):
+        post(thread, body="Second held")
+    with time_machine.travel(start + timedelta(minutes=11)):
+        run_worker()
+    with time_machine.travel(start + timedelta(minutes=12)):
+        post(thread, body="Third held")
+    with time_machine.travel(start + timedelta(minutes=23)):
+        run_worker()
+    subjects = [m["Subject"] for m in smtp_server.received()]
+    assert subjects == [
+        "2 held, 0 reported: comments need moderation",
+        "1 held, 0 reported: comments need moderation",
+    ]
+    assert not ModeratorAlert.objects.filter(sent_at__isnull=True).exists()

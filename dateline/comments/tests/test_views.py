@@ -265,7 +265,8 @@ class TestThreadDisplay:
         assert newest.index("Comment number 4") < newest.index("Comment number 3")
         last = client.get(article.url + "?cpage=3").content.decode()
         assert "Comment number 4" in last
-        assert client.get(article.url + "?cpage=9").status_code == 404
+        beyond = client.get(article.url + "?cpage=9")  # emptied by moderation since linked
+        assert beyond.status_code == 200 and "Comment number 4" in beyond.content.decode()
 
     def test_replies_show_in_reply_to_and_removed_parents_leave_a_marker(
         self, client, article, policy, post, moderator
@@ -355,3 +356,26 @@ def test_signed_in_reader_can_reply_from_the_reply_page(article, open_policy, po
     }
     response = browser.post(POST_URL, {**data, "csrfmiddlewaretoken": token})
     assert response.status_code == 302
+
+
+def test_comments_of_a_withdrawn_article_are_not_served(client, article, open_policy, post):
+    comment = post(article, body="About to vanish").comment
+    article.unpublish()
+    assert client.get(f"/comments/{comment.pk}/").status_code == 404
+    assert client.get(f"/comments/{comment.pk}/report/").status_code == 404
+    assert b"About to vanish" not in client.get("/comments/feed/").content
+
+
+def test_report_rate_limit_answers_429(client, article, open_policy, post):
+    comments = [post(article).comment for _ in range(11)]
+    for comment in comments[:10]:
+        client.post(f"/comments/{comment.pk}/report/", {"reason": "spam"}, **JSON)
+    response = client.post(f"/comments/{comments[10].pk}/report/", {"reason": "spam"}, **JSON)
+    assert response.status_code == 429 and "many reports" in response.json()["message"]
+    assert int(response["Retry-After"]) > 0
+
+
+def test_own_published_comment_page_does_not_say_pending(client, article, open_policy):
+    response = client.post(POST_URL, form(article))
+    html = client.get(response["Location"]).content.decode()
+    assert "your comment is published" in html and "Awaiting moderation" not in html

@@ -68,6 +68,10 @@
     target.querySelectorAll(".field-error.js").forEach(function (el) { el.remove(); });
     target.querySelectorAll("[aria-invalid]").forEach(function (el) {
       el.removeAttribute("aria-invalid");
+      if (el.dataset.describedby !== undefined) {
+        if (el.dataset.describedby) el.setAttribute("aria-describedby", el.dataset.describedby);
+        else el.removeAttribute("aria-describedby");
+      }
     });
     var box = target.querySelector(".form-errors");
     if (box) { box.hidden = true; box.textContent = ""; }
@@ -84,7 +88,10 @@
       note.id = input.id + "-error";
       note.textContent = errors[name][0];
       input.setAttribute("aria-invalid", "true");
-      input.setAttribute("aria-describedby", note.id);
+      // Keep the field's help text described too; clearErrors puts the original back.
+      var described = input.getAttribute("aria-describedby") || "";
+      input.dataset.describedby = described;
+      input.setAttribute("aria-describedby", (described + " " + note.id).trim());
       input.parentNode.appendChild(note);
     });
     if (!Object.keys(errors).length) general.push(data.message || "Something went wrong; please try again.");
@@ -154,12 +161,13 @@
         button.disabled = false;
         if (data.httpStatus === 200 || data.httpStatus === 201) {
           var node = place(data.comment);
-          markOwn(node, { id: data.comment.id, editable: true });
+          // A retried post (200) finds its comment but gets no new edit token.
+          if (data.httpStatus === 201) markOwn(node, { id: data.comment.id, editable: true });
           form.querySelector("textarea").value = "";
           newPostKey();
           moveForm(null);
           say(data.message);
-          node.scrollIntoView({ block: "nearest" });
+          focusOn(node);
         } else {
           showErrors(form, data);
         }
@@ -178,9 +186,16 @@
     }
   });
 
+  function focusOn(node) {
+    if (!node) return;
+    node.tabIndex = -1;
+    node.focus({ preventScroll: true });
+    node.scrollIntoView({ block: "nearest" });
+  }
+
   // --- the visitor's own comments ------------------------------------------------------
   function markOwn(node, mine) {
-    if (!mine.editable || node.querySelector(".own-actions")) return;
+    if (!mine.editable || node.querySelector(":scope > .comment-card .own-actions")) return;
     var actions = node.querySelector(":scope > .comment-card .comment-actions");
     var bar = document.createElement("span");
     bar.className = "own-actions";
@@ -204,17 +219,26 @@
     body.hidden = true;
     body.after(editor);
     var textarea = editor.querySelector("textarea");
-    textarea.value = "";
-    // The source text comes from the edit page, not from the rendered HTML.
-    fetch("/comments/" + id + "/edit/", { credentials: "same-origin" }).then(function (r) { return r.text(); }).then(function (html) {
-      var doc = new DOMParser().parseFromString(html, "text/html");
-      var source = doc.querySelector("#edit-body");
-      textarea.value = source ? source.value : body.textContent.trim();
+    function close() {
+      editor.remove();
+      body.hidden = false;
+      var button = node.querySelector(":scope > .comment-card [data-edit]");
+      if (button) button.focus();
+    }
+    // The text as written (Markdown) comes from the edit page, never from the rendered HTML.
+    fetch("/comments/" + id + "/edit/", { credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) throw new Error("not editable");
+      return r.text();
+    }).then(function (html) {
+      var source = new DOMParser().parseFromString(html, "text/html").querySelector("#edit-body");
+      if (!source) throw new Error("no source");
+      textarea.value = source.value;
       textarea.focus();
+    }).catch(function () {
+      close();
+      say("This comment can no longer be edited from this browser.");
     });
-    editor.querySelector("[data-cancel]").addEventListener("click", function () {
-      editor.remove(); body.hidden = false;
-    });
+    editor.querySelector("[data-cancel]").addEventListener("click", close);
     editor.addEventListener("submit", function (event) {
       event.preventDefault();
       clearErrors(editor);
@@ -224,9 +248,12 @@
           var refreshed = document.getElementById("comment-" + id);
           markOwn(refreshed, { id: id, editable: true });
           say(data.message);
+          focusOn(refreshed);
         } else {
           showErrors(editor, data);
         }
+      }).catch(function () {
+        showErrors(editor, { message: "Not saved: check your connection and try again. Your text is still here." });
       });
     });
   }
@@ -238,11 +265,15 @@
         var replies = node.querySelector(":scope > .comment-replies");
         if (replies && replies.children.length) {
           node.querySelector(":scope > .comment-card").outerHTML = '<p class="comment-placeholder">This comment was deleted by its author.</p>';
+          focusOn(node);
         } else {
           node.remove();
+          focusOn(section);
         }
       }
       say(data.message || "Could not delete the comment.");
+    }).catch(function () {
+      say("Not deleted: check your connection and try again.");
     });
   }
 
