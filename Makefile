@@ -29,7 +29,8 @@ run: setup
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) manage.py db_worker --queue-name '*' & \
 	$(UV) run --frozen --python $(PYTHON) granian --interface wsgi --host $(HOST) --port $(PORT) \
-		--workers 1 --blocking-threads 4 --log-level warning dateline.wsgi:application & \
+		--workers 1 --blocking-threads 4 --respawn-failed-workers --log-level warning \
+		dateline.wsgi:application & \
 	wait
 
 ## The whole suite on SQLite, then on PostgreSQL.
@@ -58,6 +59,10 @@ browser:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; fi
 	@[ -x /usr/bin/chromium ] || echo "No /usr/bin/chromium: browser tests will be skipped (install Debian's chromium)."
+
+## Load a throwaway site and print figures (2,000 comments from 50 clients, SQLite and PostgreSQL).
+bench: setup postgres
+	@$(PY) -m bench
 
 lint: setup
 	@$(UV) run --frozen ruff check .

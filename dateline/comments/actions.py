@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -135,15 +136,23 @@ def _visibility_changed(
 def _alert_moderators(*, comment: Comment, kind: str, now: datetime) -> None:
     """Queue the comment for the moderators' next digest.
 
-    Every alert schedules a digest one window later; the first to run sends all waiting
-    alerts and the others find nothing, so moderators get one email per window at most and
-    no alert can be left waiting for a digest that was never scheduled.
+    The first alert of each window schedules a digest one window later, which sends every
+    alert waiting by then: moderators get one email per window at most, and an alert is never
+    left waiting, since the next window's digest takes whatever an earlier one left.
     """
+    ModeratorAlert.objects.create(kind=kind, comment=comment, created_at=now)
+    transaction.on_commit(lambda: _moderator_digest_schedule(now=now))
+
+
+def _moderator_digest_schedule(*, now: datetime) -> None:
+    # One digest task per window is enough: it sends every alert waiting by then. Should the
+    # cache forget the key, a second task runs and finds nothing to send.
     from .tasks import send_moderator_digest
 
-    ModeratorAlert.objects.create(kind=kind, comment=comment, created_at=now)
-    run_after = now + timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
-    transaction.on_commit(lambda: send_moderator_digest.using(run_after=run_after).enqueue())
+    window = settings.COMMENTS_MODERATOR_DIGEST_SECONDS
+    if cache.add(f"comments:digest-scheduled:{int(now.timestamp()) // window}", 1, window * 2):
+        run_after = now + timedelta(seconds=window)
+        send_moderator_digest.using(run_after=run_after).enqueue()
 
 
 def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> CommenterBan | None:
@@ -221,7 +230,6 @@ def _parent_for_reply(*, article, parent_id: int | None, policy: Policy) -> Comm
     return parent
 
 
-@transaction.atomic
 def comment_post(
     *,
     article,
@@ -241,7 +249,9 @@ def comment_post(
     """Take a reader's comment: refuse it, hold it for review, or publish it.
 
     Raises CommentRefused with the reason to show the reader. A retried submission with the
-    same `post_key` returns the comment the first attempt stored.
+    same `post_key` returns the comment the first attempt stored. The checks (policy, words,
+    links, an outside spam checker) run before the write transaction, which on SQLite holds
+    the database's write lock.
     """
     now = timezone.now()
     if user is not None and not user.is_authenticated:
@@ -268,19 +278,6 @@ def comment_post(
     parent = _parent_for_reply(article=article, parent_id=parent_id, policy=policy)
     body_html = markup.render(body)
     reasons = _check_text(body, body_html, policy)
-
-    digest = body_digest(body)
-    same_author = Q(author_email=email) if email else Q(pk__in=[])
-    if ip:
-        same_author |= Q(ip_address=ip)
-    if (
-        Comment.objects.filter(
-            same_author, body_digest=digest, created_at__gte=now - DUPLICATE_WINDOW
-        )
-        .exclude(status=Status.DELETED)
-        .exists()
-    ):
-        raise CommentRefused("You have posted this comment already.", field="body")
 
     status = Status.APPROVED
     if user is not None and user.is_staff:
@@ -327,28 +324,49 @@ def comment_post(
         created_at=now,
         edit_token_hash=token_hash(token),
         post_key=post_key or None,
-        body_digest=digest,
+        body_digest=body_digest(body),
         notify_replies=notify_replies and bool(email),
     )
+    return _comment_store(comment, token=token, now=now)
+
+
+@transaction.atomic
+def _comment_store(comment: Comment, *, token: str, now: datetime) -> Posted:
+    """Write a checked comment and what follows from it, or find its twin."""
+    same_author = Q(author_email=comment.author_email) if comment.author_email else Q(pk__in=[])
+    if comment.ip_address:
+        same_author |= Q(ip_address=comment.ip_address)
+    if (
+        Comment.objects.filter(
+            same_author,
+            body_digest=comment.body_digest,
+            created_at__gte=now - DUPLICATE_WINDOW,
+        )
+        .exclude(status=Status.DELETED)
+        .exists()
+    ):
+        raise CommentRefused("You have posted this comment already.", field="body")
     try:
         with transaction.atomic():
             comment.save()
     except IntegrityError:
-        existing = Comment.objects.filter(post_key=post_key).first() if post_key else None
+        existing = (
+            Comment.objects.filter(post_key=comment.post_key).first() if comment.post_key else None
+        )
         if existing is None:
             raise
         return Posted(comment=existing, edit_token="", created=False)
 
-    _log(Action.POSTED, comment=comment, by=user, now=now)
-    if status == Status.APPROVED:
+    _log(Action.POSTED, comment=comment, by=comment.user, now=now)
+    if comment.status == Status.APPROVED:
         _visibility_changed(comment, was_visible=False, now=now)
-    elif status == Status.PENDING:
+    elif comment.status == Status.PENDING:
         _log(Action.HELD, comment=comment, note=comment.hold_reasons, now=now)
         _alert_moderators(comment=comment, kind=ModeratorAlert.Kind.HELD, now=now)
     else:
         _log(Action.SPAM, comment=comment, note=comment.hold_reasons, now=now)
-    if comment.notify_replies and status != Status.SPAM:
-        reply_notifications_request(email=email, now=now)
+    if comment.notify_replies and comment.status != Status.SPAM:
+        reply_notifications_request(email=comment.author_email, now=now)
     return Posted(comment=comment, edit_token=token, created=True)
 
 

@@ -1,0 +1,196 @@
+"""A throwaway Dateline for benchmarks: its own var directory and database, served by granian.
+
+Nothing here touches the developer's `var/` or databases. Each site gets a temporary
+`DATELINE_VAR_DIR` and an environment built from scratch, so a `DATABASE_URL`, `EMAIL_URL`
+or `SITE_URL` in the developer's shell cannot leak in. PostgreSQL runs use a database of
+their own and a Redis db number of their own, emptied before and after.
+"""
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import redis
+from psycopg import sql
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+GRANIAN = str(Path(sys.executable).with_name("granian"))
+ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
+
+POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
+POSTGRES_DATABASE = "dateline_bench"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+# What a child process may inherit from the shell; everything else is set here.
+INHERITED = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "VIRTUAL_ENV")
+SITE_ENV = {
+    "DJANGO_SETTINGS_MODULE": "dateline.settings.base",
+    "DEBUG": "false",
+    "EMAIL_URL": "outbox://",
+    "PYTHONUNBUFFERED": "1",
+}
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where a site keeps its data: the embedded default, or PostgreSQL (and Redis)."""
+
+    label: str
+    env: dict[str, str]
+    postgres_database: str = ""
+    redis_url: str = ""
+
+
+@dataclass(frozen=True)
+class Site:
+    env: dict[str, str]
+    port: int
+    var_dir: Path
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def backends() -> tuple[list[Backend], list[str]]:
+    """SQLite always; PostgreSQL when it answers, with Redis as the cache when that does."""
+    found = [Backend("SQLite", {})]
+    try:
+        psycopg.connect(f"{POSTGRES_SERVER}/postgres", connect_timeout=3).close()
+    except psycopg.OperationalError:
+        return found, [f"PostgreSQL not reachable at {POSTGRES_SERVER}: skipped that run."]
+    env = {"DATABASE_URL": f"{POSTGRES_SERVER}/{POSTGRES_DATABASE}"}
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError:
+        found.append(Backend("PostgreSQL", env, postgres_database=POSTGRES_DATABASE))
+        return found, ["Redis not reachable: PostgreSQL ran with the file cache."]
+    found.append(
+        Backend(
+            "PostgreSQL + Redis",
+            {**env, "CACHE_URL": REDIS_URL},
+            postgres_database=POSTGRES_DATABASE,
+            redis_url=REDIS_URL,
+        )
+    )
+    return found, []
+
+
+def _reset_stores(backend: Backend, *, recreate: bool) -> None:
+    if backend.postgres_database:
+        with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as admin:
+            name = sql.Identifier(backend.postgres_database)
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+            if recreate:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    if backend.redis_url:
+        redis.Redis.from_url(backend.redis_url).flushdb()
+
+
+def run_command(site_env: dict[str, str], *args: str) -> str:
+    """Run a command in the site's environment; its output, or an error carrying its stderr."""
+    done = subprocess.run(  # noqa: S603 (fixed commands, no shell)
+        args, cwd=ROOT, env=site_env, capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise RuntimeError(f"{' '.join(args[:3])} failed:\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def fresh_site(backend: Backend, **settings: str) -> Iterator[Site]:
+    """A migrated site with the demo newsroom loaded; its data is gone when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="dateline-bench-") as var_dir:
+        port = free_port()
+        env = {name: os.environ[name] for name in INHERITED if name in os.environ}
+        env |= SITE_ENV | backend.env | settings
+        env |= {"DATELINE_VAR_DIR": var_dir, "SITE_URL": f"http://127.0.0.1:{port}"}
+        _reset_stores(backend, recreate=True)
+        try:
+            run_command(env, PYTHON, "manage.py", "migrate", "--noinput", "-v0")
+            run_command(env, PYTHON, "manage.py", "collectstatic", "--noinput", "-v0")
+            run_command(env, PYTHON, "manage.py", "load_demo")
+            yield Site(env=env, port=port, var_dir=Path(var_dir))
+        finally:
+            _reset_stores(backend, recreate=False)
+
+
+@contextlib.contextmanager
+def served(site: Site, *, workers: int, threads: int = 4) -> Iterator[Path]:
+    """granian serving `site` until the block ends; yields the path of its log."""
+    log_path = site.var_dir / "granian.log"
+    command = [
+        GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(site.port),
+        "--workers", str(workers), "--blocking-threads", str(threads),
+        "--log-level", "warning", "dateline.wsgi:application",
+    ]  # fmt: skip
+    with log_path.open("w") as log:
+        # A session of its own: the server and its worker processes stop as one group.
+        server = subprocess.Popen(  # noqa: S603 (fixed command, no shell)
+            command,
+            cwd=ROOT,
+            env=site.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            _wait_healthy(site, server, log_path)
+            yield log_path
+        finally:
+            _stop(server)
+
+
+def _wait_healthy(site: Site, server: subprocess.Popen, log_path: Path) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"granian exited ({server.returncode}):\n{log_path.read_text()}")
+        connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=5)
+        try:
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        finally:
+            connection.close()
+        time.sleep(0.2)
+    raise RuntimeError(f"{site.url}/healthz did not answer 200 within a minute")
+
+
+def _stop(server: subprocess.Popen) -> None:
+    for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, sig)
+        try:
+            server.wait(grace)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    # Worker processes outlive their parent for a moment; the group is gone only when they are.
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+
+
+def log_problems(log_path: Path) -> list[str]:
+    """Error lines and tracebacks the server wrote while under load."""
+    markers = ("Traceback", "ERROR", "Error:", "database is locked", "panicked")
+    return [line for line in log_path.read_text().splitlines() if any(m in line for m in markers)]
