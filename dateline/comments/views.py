@@ -25,6 +25,7 @@ from . import actions, tokens
 from .edit_tokens import edit_token_for, remember_edit_token, remembered_tokens
 from .forms import CommentForm, EditForm, EraseConfirmForm, EraseRequestForm, ReportForm, form_stamp
 from .models import Comment
+from .policy import policy_for
 
 STATUS_MESSAGES = {
     Comment.Status.APPROVED: "Thank you: your comment is published.",
@@ -47,9 +48,13 @@ def readable_comments():
 def comment_html(request, comment: Comment) -> str:
     """One of the visitor's own comments, as the thread would show it, pending or not."""
     pending = comment.status != Comment.Status.APPROVED
-    return render_to_string(
-        "comments/_single.html", {"comment": comment, "pending": pending}, request=request
-    )
+    max_depth = policy_for(article=comment.article, request=request).max_depth
+    context = {
+        "comment": comment,
+        "pending": pending,
+        "can_reply": not pending and comment.depth + 1 < max_depth,
+    }
+    return render_to_string("comments/_single.html", context, request=request)
 
 
 def form_failed(request, form, *, article, status: int = 400, retry_after: int | None = None):
@@ -167,7 +172,7 @@ def mine(request):
     """The visitor's own comments on an article: pending ones to show, editable ones to mark."""
     tokens_by_id = remembered_tokens(request)
     article_id = request.GET.get("article", "")
-    found = Comment.objects.filter(pk__in=tokens_by_id.keys()).select_related("parent")
+    found = Comment.objects.filter(pk__in=tokens_by_id.keys()).select_related("parent", "article")
     if article_id.isdigit():
         found = found.filter(article_id=int(article_id))
     mine = []

@@ -47,6 +47,7 @@ def test_post_reply_and_edit_in_place_on_the_cached_page(browser: Browser, comme
     expect(tab.locator(".comment-status")).to_have_text("Thank you: your comment is published.")
     mine = tab.locator(".comment-own").filter(has_text="ground forces")
     expect(mine.locator("em")).to_have_text("ground")
+    expect(mine.get_by_role("link", name="Reply")).to_be_visible()
     expect(tab.locator("form[data-comment-form] textarea")).to_have_value("")
 
     layla = tab.locator(f"#comment-{first.pk}")
