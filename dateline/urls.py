@@ -17,6 +17,7 @@ urlpatterns = [
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", core_views.favicon),
     path("comments/", include("dateline.comments.urls")),
+    path("newsletter/", include("dateline.newsletter.urls")),
     path("", include("dateline.newsroom.urls")),
 ]
 

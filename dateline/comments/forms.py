@@ -1,19 +1,15 @@
-import time
-
 from django import forms
 from django.conf import settings
-from django.core import signing
 from django.core.validators import URLValidator
+
+from dateline.core import formstamp
 
 from .markup import clean_text
 from .models import CommentReport
 
-FORM_SALT = "comments.form-issued"
-
 
 def form_stamp() -> str:
-    """A signed note of when a form was handed out: bots post faster than people type."""
-    return signing.dumps(int(time.time()), salt=FORM_SALT)
+    return formstamp.issue()
 
 
 class BodyField(forms.CharField):
@@ -111,23 +107,9 @@ class CommentForm(forms.Form):
         return data
 
     def _check_fill_time(self, stamp: str) -> None:
-        try:
-            issued = signing.loads(stamp, salt=FORM_SALT)
-        except signing.BadSignature:
-            raise forms.ValidationError(
-                "This form was not handed out by this site or was altered; please post again.",
-                code="stamp",
-            ) from None
-        age = time.time() - int(issued)
-        if age < settings.COMMENTS_MIN_FILL_SECONDS:
-            raise forms.ValidationError(
-                "That was quicker than anyone can read and type. Please post again.",
-                code="too_fast",
-            )
-        if age > settings.COMMENTS_FORM_MAX_AGE:
-            raise forms.ValidationError(
-                "This form has been open a long time; please post again.", code="stale"
-            )
+        message = formstamp.problem(stamp, min_seconds=settings.COMMENTS_MIN_FILL_SECONDS)
+        if message:
+            raise forms.ValidationError(message, code="stamp")
 
 
 class EditForm(forms.Form):

@@ -1,34 +1,25 @@
-"""Signed, single-purpose links in comment emails: each salt is one purpose."""
+"""The signed links in comment emails: each purpose its own salt."""
 
 from datetime import timedelta
 
-from django.core import signing
+from dateline.core import signed
+from dateline.core.signed import BadToken
 
 CONFIRM_NOTIFICATIONS = "comments.notify.confirm"
 UNSUBSCRIBE = "comments.notify.unsubscribe"
 ERASE = "comments.erase"
 MAX_AGE = {CONFIRM_NOTIFICATIONS: timedelta(days=3), ERASE: timedelta(days=3), UNSUBSCRIBE: None}
 
-
-class BadToken(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+__all__ = ["BadToken", "make", "read"]
 
 
 def make(purpose: str, email: str) -> str:
-    return signing.dumps({"e": email}, salt=purpose, compress=False)
+    return signed.make(purpose, {"e": email})
 
 
 def read(purpose: str, token: str) -> str:
-    """The address a token was made for; BadToken says why it cannot be used."""
-    try:
-        data = signing.loads(token, salt=purpose, max_age=MAX_AGE[purpose])
-    except signing.SignatureExpired as exc:
-        raise BadToken("This link has expired. Ask for a new one.") from exc
-    except (signing.BadSignature, ValueError, UnicodeError) as exc:
-        raise BadToken("This link is not valid. Check that it was copied whole.") from exc
-    email = data.get("e") if isinstance(data, dict) else None
+    """The address a token was made for."""
+    email = signed.read(purpose, token, max_age=MAX_AGE[purpose]).get("e")
     if not isinstance(email, str) or not email:
         raise BadToken("This link is not valid. Check that it was copied whole.")
     return email

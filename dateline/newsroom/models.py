@@ -35,6 +35,7 @@ RESERVED_SLUGS = frozenset(
         "healthz",
         "media",
         "news-sitemap.xml",
+        "newsletter",
         "robots.txt",
         "search",
         "sitemap.xml",

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "dateline.core",
     "dateline.newsroom",
     "dateline.comments",
+    "dateline.newsletter",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",
@@ -186,7 +187,7 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 COMMENTS_MAX_LENGTH = env.int("COMMENTS_MAX_LENGTH", default=5000)
 COMMENTS_EDIT_MINUTES = env.int("COMMENTS_EDIT_MINUTES", default=15)
 COMMENTS_MIN_FILL_SECONDS = env.int("COMMENTS_MIN_FILL_SECONDS", default=3)
-COMMENTS_FORM_MAX_AGE = env.int("COMMENTS_FORM_MAX_AGE", default=7 * 24 * 3600)
+FORM_STAMP_MAX_AGE = env.int("FORM_STAMP_MAX_AGE", default=7 * 24 * 3600)
 COMMENTS_MODERATOR_DIGEST_SECONDS = env.int("COMMENTS_MODERATOR_DIGEST_SECONDS", default=600)
 # (count, seconds) pairs: at most count posts per seconds, per IP address and per email.
 COMMENTS_RATE_LIMITS = {
@@ -202,6 +203,13 @@ COMMENTS_RATE_LIMITS = {
 COMMENTS_SPAM_CHECKERS = env.list("COMMENTS_SPAM_CHECKERS", default=[])
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 AKISMET_ENDPOINT = env.str("AKISMET_ENDPOINT", default="")
+
+# The mailing list: copy and blocked domains are in the admin (Settings → Mailing list).
+NEWSLETTER_MIN_FILL_SECONDS = env.int("NEWSLETTER_MIN_FILL_SECONDS", default=2)
+NEWSLETTER_CONFIRMATIONS_PER_DAY = 3
+NEWSLETTER_CONFIRM_DAYS = env.int("NEWSLETTER_CONFIRM_DAYS", default=3)
+NEWSLETTER_PENDING_DAYS = env.int("NEWSLETTER_PENDING_DAYS", default=30)
+NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env.int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", default=10)
 
 LOGGING = {
     "version": 1,

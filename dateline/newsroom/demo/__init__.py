@@ -15,6 +15,7 @@ from wagtail.models import Locale, Page, Site
 
 from dateline.comments.actions import thread_state_set
 from dateline.comments.models import CommentSettings, CommentThread
+from dateline.newsletter.models import MailingListSettings, Newsletter
 
 from ..actions import article_publish
 from ..models import (
@@ -52,7 +53,31 @@ def demo_content_load() -> HomePage:
     topics = {spec["slug"]: _topic(spec) for spec in content["topics"]}
     for spec in content["articles"]:
         _article(sections[spec["section"]], spec, sources, topics)
+    _newsletters(sections.values())
     return home
+
+
+def _newsletters(sections) -> None:
+    """The demo's lists: a daily digest, breaking news, and one per section."""
+    specs = [
+        ("daily-digest", "Daily digest", Newsletter.Kind.DIGEST, None, True),
+        ("breaking-news", "Breaking news", Newsletter.Kind.BREAKING, None, True),
+        *(
+            (section.slug, section.title, Newsletter.Kind.SECTION, section, False)
+            for section in sections
+        ),
+    ]
+    for position, (slug, name, kind, section, default) in enumerate(specs):
+        Newsletter.objects.get_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "section": section,
+                "selected_by_default": default,
+                "position": position,
+            },
+        )
 
 
 def _home(newsroom: dict) -> HomePage:
@@ -75,6 +100,7 @@ def _home(newsroom: dict) -> HomePage:
         site=site, defaults={key: newsroom[key] for key in ("name", "tagline", "language")}
     )
     CommentSettings.objects.get_or_create(site=site)
+    MailingListSettings.objects.get_or_create(site=site)
     return home
 
 

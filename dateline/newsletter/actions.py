@@ -1,0 +1,197 @@
+"""Every change to the mailing list goes through here: signup, confirmation, unsubscribing.
+
+Signing up answers the same way, and does the same work, whatever the address's state (new,
+pending, confirmed, unsubscribed), so neither the answer nor its timing reveals who is on
+the list. Emails leave through the worker after the commit.
+"""
+
+import hmac
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+from email_validator import EmailNotValidError, validate_email
+from wagtail.models import Site
+
+from .models import ConsentRecord, MailingListSettings, Newsletter, Subscriber, Subscription
+
+Status = Subscriber.Status
+
+
+class SignupRefused(Exception):
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    subscriber: Subscriber
+    already: bool
+
+
+def email_normalise(email: str) -> str:
+    """The address as email-validator normalises it; SignupRefused says what is wrong."""
+    if len(email) > 254:
+        raise SignupRefused("That email address is too long.")
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise SignupRefused(f"That is not an email address we can use: {exc}") from None
+
+
+def subscriber_by_email(email: str):
+    return Subscriber.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
+def ip_hash(ip: str | None) -> str:
+    if not ip:
+        return ""
+    return hmac.new(settings.SECRET_KEY.encode(), f"ip:{ip}".encode(), "sha256").hexdigest()
+
+
+def chosen_newsletters(slugs: Iterable[str]) -> list[Newsletter]:
+    active = Newsletter.objects.filter(is_active=True)
+    chosen = list(active.filter(slug__in=list(slugs)))
+    return chosen or list(active.filter(selected_by_default=True))
+
+
+def subscriber_signup(
+    *,
+    email: str,
+    newsletter_slugs: Iterable[str] = (),
+    source: str,
+    copy: str = "",
+    ip: str | None = None,
+    site: Site | None = None,
+) -> None:
+    """Ask the owner of `email` to confirm, or, if confirmed already, tell them so.
+
+    At most NEWSLETTER_CONFIRMATIONS_PER_DAY emails a day go to one address, so the form
+    cannot be used to flood someone's inbox. Raises SignupRefused for an unusable address.
+    """
+    email = email_normalise(email)
+    now = timezone.now()
+    site = site or Site.objects.filter(is_default_site=True).first()
+    blocked = MailingListSettings.for_site(site).blocked()
+    newsletters = chosen_newsletters(newsletter_slugs)
+    with transaction.atomic():
+        Subscriber.objects.bulk_create(
+            [Subscriber(email=email, created_at=now)], ignore_conflicts=True
+        )
+        subscriber = subscriber_by_email(email).select_for_update().get()
+        if subscriber.status == Status.CONFIRMED:
+            template = "newsletter/already"
+        else:
+            template = "newsletter/confirm"
+            subscriber.status = Status.PENDING
+            subscriber.subscriptions.exclude(newsletter__in=newsletters).delete()
+            Subscription.objects.bulk_create(
+                [
+                    Subscription(subscriber=subscriber, newsletter=n, created_at=now)
+                    for n in newsletters
+                ],
+                ignore_conflicts=True,
+            )
+        ConsentRecord.objects.create(
+            subscriber=subscriber,
+            action=ConsentRecord.Action.REQUESTED,
+            at=now,
+            source=source[:40],
+            copy=copy,
+            newsletters=", ".join(n.name for n in newsletters)[:500],
+            ip_hash=ip_hash(ip),
+        )
+        today = timezone.localdate(now)
+        if subscriber.confirmations_day != today:
+            subscriber.confirmations_day, subscriber.confirmations_sent = today, 0
+        send = (
+            subscriber.confirmations_sent < settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
+            and email.rsplit("@", 1)[1].lower() not in blocked
+        )
+        if send:
+            subscriber.confirmations_sent += 1
+        subscriber.save()
+        if send:
+            from .tasks import send_signup_email
+
+            subscriber_id = subscriber.pk
+            transaction.on_commit(lambda: send_signup_email.enqueue(subscriber_id, template))
+        transaction.on_commit(lambda: _purge_schedule(now=now))
+
+
+def _purge_schedule(*, now: datetime) -> None:
+    # Signups are what leave pending addresses behind: the first of each day has the worker
+    # forget those that never confirmed. No cron needed.
+    from .tasks import purge_pending_subscribers
+
+    if cache.add(f"newsletter:purge-scheduled:{now:%Y-%m-%d}", 1, 2 * 24 * 3600):
+        purge_pending_subscribers.using(run_after=now + timedelta(hours=1)).enqueue()
+
+
+@transaction.atomic
+def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
+    """The owner of the address confirmed by POSTing the link they were sent."""
+    now = timezone.now()
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.email.lower() != email.lower():
+        raise SignupRefused("This link is for an address that is no longer on our list.")
+    if subscriber.status == Status.CONFIRMED:
+        return Confirmed(subscriber=subscriber, already=True)
+    if subscriber.status == Status.UNSUBSCRIBED:
+        raise SignupRefused("You unsubscribed after asking for this link: sign up again to rejoin.")
+    subscriber.status = Status.CONFIRMED
+    subscriber.confirmed_at = now
+    subscriber.save(update_fields=["status", "confirmed_at"])
+    ConsentRecord.objects.create(
+        subscriber=subscriber,
+        action=ConsentRecord.Action.CONFIRMED,
+        at=now,
+        source="confirmation link",
+        newsletters=", ".join(
+            s.newsletter.name for s in subscriber.subscriptions.select_related("newsletter")
+        )[:500],
+    )
+    return Confirmed(subscriber=subscriber, already=False)
+
+
+@transaction.atomic
+def subscriber_unsubscribe(
+    *, subscriber: Subscriber, newsletter: Newsletter | None = None, source: str
+) -> Subscriber:
+    """Stop one newsletter, or all of them; honoured at once."""
+    now = timezone.now()
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    subscriptions = subscriber.subscriptions.all()
+    if newsletter is not None:
+        subscriptions = subscriptions.filter(newsletter=newsletter)
+    names = ", ".join(s.newsletter.name for s in subscriptions.select_related("newsletter"))
+    subscriptions.delete()
+    if not subscriber.subscriptions.exists() and subscriber.status != Status.UNSUBSCRIBED:
+        subscriber.status = Status.UNSUBSCRIBED
+        subscriber.unsubscribed_at = now
+        subscriber.save(update_fields=["status", "unsubscribed_at"])
+    ConsentRecord.objects.create(
+        subscriber=subscriber,
+        action=ConsentRecord.Action.UNSUBSCRIBED,
+        at=now,
+        source=source[:40],
+        newsletters=(names or "all")[:500],
+    )
+    return subscriber
+
+
+def pending_subscribers_purge(*, now: datetime | None = None) -> int:
+    """Forget addresses that never confirmed within NEWSLETTER_PENDING_DAYS."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.NEWSLETTER_PENDING_DAYS)
+    _, deleted = (
+        Subscriber.objects.filter(status=Status.PENDING, created_at__lt=cutoff)
+        .exclude(consents__action=ConsentRecord.Action.REQUESTED, consents__at__gte=cutoff)
+        .delete()
+    )
+    return deleted.get(Subscriber._meta.label, 0)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class NewsletterConfig(AppConfig):
+    name = "dateline.newsletter"
+    label = "newsletter"
+    verbose_name = "Mailing list"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,42 @@
+from django import forms
+from django.conf import settings
+
+from dateline.core import formstamp
+
+from .models import Newsletter
+
+SOURCES = ["page", "footer", "article", "popup"]
+
+
+class SignupForm(forms.Form):
+    email = forms.CharField(
+        max_length=254,
+        error_messages={
+            "required": "Enter your email address.",
+            "max_length": "That email address is too long.",
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    newsletters = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    source = forms.ChoiceField(choices=[(s, s) for s in SOURCES], widget=forms.HiddenInput)
+    phone = forms.CharField(required=False, label="Leave this empty")
+    issued = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        active = Newsletter.objects.filter(is_active=True)
+        self.fields["newsletters"].choices = [(n.slug, n.name) for n in active]
+        self.fields["newsletters"].initial = [n.slug for n in active if n.selected_by_default]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("phone"):
+            raise forms.ValidationError("Your signup could not be accepted.", code="honeypot")
+        message = formstamp.problem(
+            data.get("issued") or "", min_seconds=settings.NEWSLETTER_MIN_FILL_SECONDS
+        )
+        if message:
+            raise forms.ValidationError(message, code="stamp")
+        return data

@@ -1,0 +1,32 @@
+"""The emails of signing up: the confirmation link, or a note to an address already on."""
+
+from django.urls import reverse
+
+from dateline.core.email import send_email
+from dateline.core.links import absolute_url
+
+from . import tokens
+from .models import Subscriber
+
+TEMPLATES = {"newsletter/confirm", "newsletter/already"}
+
+
+def signup_email_send(*, subscriber_id: int, template: str) -> bool:
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or template not in TEMPLATES:
+        return False
+    unsubscribe_url = absolute_url(
+        reverse("newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber)])
+    )
+    send_email(
+        to=subscriber.email,
+        template=template,
+        context={
+            "confirm_url": absolute_url(
+                reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)])
+            ),
+            "unsubscribe_url": unsubscribe_url,
+            "subscriber": subscriber,
+        },
+    )
+    return True

@@ -1,0 +1,16 @@
+from django import template
+
+from dateline.core import formstamp
+
+register = template.Library()
+
+
+@register.inclusion_tag("newsletter/_signup_box.html", takes_context=True)
+def signup_box(context, source: str):
+    """The short signup form of cached pages: address only; choices are on the list's page."""
+    return {
+        "source": source,
+        "issued": formstamp.issue(),
+        "settings": context.get("settings"),
+        "request": context.get("request"),
+    }

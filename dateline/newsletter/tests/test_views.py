@@ -1,0 +1,198 @@
+"""Signing up, confirming and leaving, with the emails delivered by SMTP on loopback."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+
+from dateline.newsletter import actions
+from dateline.newsletter.models import ConsentRecord, Subscriber
+
+pytestmark = pytest.mark.django_db(transaction=True)
+JSON = {"HTTP_ACCEPT": "application/json"}
+AFTER_SUBMIT = "using your email address so please look for an email from us"
+
+
+def link(message, prefix: str) -> str:
+    text = next(p.get_content() for p in message.walk() if p.get_content_type() == "text/plain")
+    return re.search(rf"http://testserver({re.escape(prefix)}[^\s]+)", text)[1]
+
+
+def sign_up(client, stamp, email, **fields):
+    data = {"email": email, "source": "footer", "issued": stamp, **fields}
+    return client.post("/newsletter/", data)
+
+
+def test_double_opt_in_confirms_only_on_post(client, newsletters, stamp, smtp_server, run_worker):
+    response = sign_up(client, stamp, "reader@example.com", newsletters=["daily", "breaking"])
+    assert response.status_code == 200 and AFTER_SUBMIT in response.content.decode()
+    run_worker()
+    [message] = smtp_server.received()
+    assert message["To"] == "reader@example.com"
+    assert message.get_body(("html",)) is not None and message.get_body(("plain",)) is not None
+    confirm_path = link(message, "/newsletter/confirm/")
+
+    page = Client().get(confirm_path)  # what a mail scanner does
+    assert page.status_code == 200 and b"Confirm" in page.content
+    assert Subscriber.objects.get().status == "pending"
+
+    welcome = Client().post(confirm_path)
+    assert b"Welcome aboard" in welcome.content
+    subscriber = Subscriber.objects.get()
+    assert subscriber.status == "confirmed"
+    assert sorted(s.newsletter.slug for s in subscriber.subscriptions.all()) == [
+        "breaking",
+        "daily",
+    ]
+    again = Client().post(confirm_path)
+    assert b"already subscribed" in again.content
+    actions_taken = list(ConsentRecord.objects.values_list("action", "source"))
+    assert ("requested", "footer") in actions_taken and (
+        "confirmed",
+        "confirmation link",
+    ) in actions_taken
+
+
+def test_the_same_answer_whatever_the_state_of_the_address(
+    client, newsletters, stamp, smtp_server, run_worker
+):
+    actions.subscriber_signup(email="confirmed@example.com", source="page")
+    subscriber = Subscriber.objects.get()
+    actions.subscriber_confirm(subscriber_id=subscriber.pk, email=subscriber.email)
+    actions.subscriber_signup(email="gone@example.com", source="page")
+    actions.subscriber_unsubscribe(
+        subscriber=Subscriber.objects.get(email="gone@example.com"), source="test"
+    )
+    actions.subscriber_signup(email="pending@example.com", source="page")
+    answers = {
+        sign_up(Client(), stamp, email).content
+        for email in (
+            "new@example.com",
+            "pending@example.com",
+            "confirmed@example.com",
+            "gone@example.com",
+        )
+    }
+    assert len(answers) == 1
+
+
+def test_at_most_three_confirmation_emails_a_day(
+    client, newsletters, stamp, smtp_server, run_worker
+):
+    for _ in range(5):
+        assert sign_up(Client(), stamp, "victim@example.com").status_code == 200
+    run_worker()
+    assert len(smtp_server.messages) == 3
+    with time_machine.travel(timezone.now() + timedelta(days=1)):
+        actions.subscriber_signup(email="VICTIM@example.com", source="page")
+    run_worker()
+    assert len(smtp_server.messages) == 4
+    assert Subscriber.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("email", "message"),
+    [
+        ("not-an-address", "not an email address we can use"),
+        ("a@b", "not an email address we can use"),
+        ("x" * 250 + "@example.com", "too long"),
+        ("<script>@example.com", "not an email address we can use"),
+        ("", "Enter your email address."),
+    ],
+)
+def test_bad_addresses_get_a_clear_message_and_nothing_is_saved(
+    client, newsletters, stamp, email, message
+):
+    response = sign_up(client, stamp, email)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert "<script>@" not in response.content.decode()
+    assert not Subscriber.objects.exists()
+
+
+def test_international_addresses_are_accepted_and_normalised(newsletters):
+    actions.subscriber_signup(email="  Pelé@Exämple.COM ", source="page")
+    assert Subscriber.objects.get().email == "Pelé@exämple.com"
+
+
+def test_bots_are_turned_away(client, newsletters, stamp):
+    assert sign_up(client, stamp, "a@example.com", phone="555").status_code == 400
+    from dateline.core import formstamp
+
+    too_fast = sign_up(client, formstamp.issue(), "a@example.com")
+    assert too_fast.status_code == 400 and b"quicker than anyone" in too_fast.content
+    assert sign_up(client, "forged", "a@example.com").status_code == 400
+    assert not Subscriber.objects.exists()
+
+
+def test_rate_limit_per_ip(client, newsletters, stamp, settings):
+    settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = 2
+    for n in range(2):
+        assert sign_up(client, stamp, f"r{n}@example.com").status_code == 200
+    response = client.post(
+        "/newsletter/", {"email": "r9@example.com", "source": "page", "issued": stamp}, **JSON
+    )
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+
+
+def test_blocked_domains_get_the_usual_answer_and_no_email(
+    client, newsletters, stamp, smtp_server, run_worker
+):
+    from wagtail.models import Site
+
+    from dateline.newsletter.models import MailingListSettings
+
+    site_settings = MailingListSettings.for_site(Site.objects.get(is_default_site=True))
+    site_settings.blocked_domains = "mailinator.com\n"
+    site_settings.save()
+    assert AFTER_SUBMIT in sign_up(client, stamp, "x@Mailinator.com").content.decode()
+    run_worker()
+    assert smtp_server.messages == []
+
+
+def test_forged_or_expired_links(client, newsletters, smtp_server, run_worker):
+    actions.subscriber_signup(email="late@example.com", source="page")
+    run_worker()
+    path = link(smtp_server.received()[0], "/newsletter/confirm/")
+    assert client.post(path[:-3] + "xx/").status_code == 400
+    with time_machine.travel(timezone.now() + timedelta(days=4)):
+        response = client.post(path)
+    assert response.status_code == 400 and b"expired" in response.content
+    assert Subscriber.objects.get().status == "pending"
+
+
+def test_one_click_unsubscribe_needs_no_cookie(newsletters, smtp_server, run_worker):
+    actions.subscriber_signup(email="bye@example.com", source="page")
+    subscriber = Subscriber.objects.get()
+    actions.subscriber_confirm(subscriber_id=subscriber.pk, email=subscriber.email)
+    actions.subscriber_signup(email="bye@example.com", source="page")  # "already" email
+    run_worker()
+    path = link(smtp_server.received()[-1], "/newsletter/unsubscribe/")
+    assert Client(enforce_csrf_checks=True).get(path).status_code == 200
+    assert Subscriber.objects.get().status == "confirmed"
+    assert Client(enforce_csrf_checks=True).post(path).status_code == 200
+    assert Subscriber.objects.get().status == "unsubscribed"
+
+
+def test_pending_addresses_are_forgotten_after_30_days(newsletters):
+    actions.subscriber_signup(email="never@example.com", source="page")
+    actions.subscriber_signup(email="recent@example.com", source="page")
+    recent = Subscriber.objects.get(email="recent@example.com")
+    actions.subscriber_confirm(subscriber_id=recent.pk, email=recent.email)
+    later = timezone.now() + timedelta(days=31)
+    assert actions.pending_subscribers_purge(now=later) == 1
+    assert list(Subscriber.objects.values_list("email", flat=True)) == ["recent@example.com"]
+
+
+def test_signup_boxes_are_on_cached_pages_without_tokens(client, newsletters):
+    from dateline.newsroom.demo import demo_content_load
+
+    demo_content_load()
+    html = client.get("/middle-east-news/us-gains-support-from-world-powers-vs-isis/").content
+    html = html.decode()
+    assert html.count('action="/newsletter/"') == 1  # the article's own box replaces the footer's
+    assert "Hi - We Would Love To Keep In Touch" in html and "csrfmiddlewaretoken" not in html
+    assert client.get("/").content.decode().count('action="/newsletter/"') == 1

@@ -1,0 +1,35 @@
+"""The signed links in mailing-list emails: confirm (expires), unsubscribe (does not)."""
+
+from datetime import timedelta
+
+from django.conf import settings
+
+from dateline.core import signed
+from dateline.core.signed import BadToken
+
+CONFIRM = "newsletter.confirm"
+UNSUBSCRIBE = "newsletter.unsubscribe"
+
+__all__ = ["BadToken", "confirm_token", "read_confirm", "read_unsubscribe", "unsubscribe_token"]
+
+
+def confirm_token(subscriber) -> str:
+    return signed.make(CONFIRM, {"s": subscriber.pk, "e": subscriber.email.lower()})
+
+
+def read_confirm(token: str) -> tuple[int, str]:
+    data = signed.read(CONFIRM, token, max_age=timedelta(days=settings.NEWSLETTER_CONFIRM_DAYS))
+    if not isinstance(data.get("s"), int) or not isinstance(data.get("e"), str):
+        raise BadToken("This link is not valid. Check that it was copied whole.")
+    return data["s"], data["e"]
+
+
+def unsubscribe_token(subscriber) -> str:
+    return signed.make(UNSUBSCRIBE, {"s": subscriber.pk})
+
+
+def read_unsubscribe(token: str) -> int:
+    subscriber_id = signed.read(UNSUBSCRIBE, token, max_age=None).get("s")
+    if not isinstance(subscriber_id, int):
+        raise BadToken("This link is not valid. Check that it was copied whole.")
+    return subscriber_id

@@ -1,0 +1,94 @@
+"""The mailing list's reader pages: signing up, confirming, unsubscribing.
+
+Signup forms sit in cached pages (footer, end of articles), so the POST carries no CSRF
+token: it changes nothing a forger could profit from (it can only ask an address's owner
+to confirm, a few times a day at most) and is checked by Origin, honeypot and fill time.
+"""
+
+from django.conf import settings
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+from wagtail.models import Site
+
+from dateline.core import formstamp
+from dateline.core.http import client_ip, same_origin_post, wants_json
+from dateline.core.ratelimit import rate_limit_hit
+
+from . import actions, tokens
+from .forms import SignupForm
+from .models import MailingListSettings, Subscriber
+
+
+def signup_failed(request, form, *, status: int, retry_after: int | None = None):
+    if wants_json(request):
+        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+        first = next(iter(form.errors.values()), ["Please try again."])[0]
+        response = JsonResponse({"message": str(first), "errors": errors}, status=status)
+    else:
+        response = render(request, "newsletter/signup.html", {"form": form}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+@same_origin_post
+def signup(request):
+    if request.method == "GET":
+        form = SignupForm(initial={"source": "page", "issued": formstamp.issue()})
+        return render(request, "newsletter/signup.html", {"form": form})
+    form = SignupForm(request.POST)
+    if not form.is_valid():
+        return signup_failed(request, form, status=400)
+    limits = [(settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR, 3600)]
+    if wait := rate_limit_hit(scope="signup-ip", key=client_ip(request) or "-", limits=limits):
+        form.add_error(None, f"Too many signups from your network. Try again in {wait} seconds.")
+        return signup_failed(request, form, status=429, retry_after=wait)
+    site = Site.find_for_request(request)
+    copy = MailingListSettings.for_request(request)
+    try:
+        actions.subscriber_signup(
+            email=form.cleaned_data["email"],
+            newsletter_slugs=form.cleaned_data["newsletters"],
+            source=form.cleaned_data["source"],
+            copy=f"{copy.popup_title}\n{copy.popup_body}",
+            ip=client_ip(request),
+            site=site,
+        )
+    except actions.SignupRefused as refusal:
+        form.add_error("email", refusal.message)
+        return signup_failed(request, form, status=400)
+    if wants_json(request):
+        return JsonResponse({"message": copy.after_submit})
+    return render(request, "newsletter/signup_done.html", {"message": copy.after_submit})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm(request, token: str):
+    """GET asks; only the POST confirms, so a mail scanner following links confirms nothing."""
+    try:
+        subscriber_id, email = tokens.read_confirm(token)
+        if request.method == "POST":
+            confirmed = actions.subscriber_confirm(subscriber_id=subscriber_id, email=email)
+            return render(request, "newsletter/welcome.html", {"already": confirmed.already})
+    except (tokens.BadToken, actions.SignupRefused) as bad:
+        return render(request, "newsletter/confirm.html", {"error": bad.message}, status=400)
+    return render(request, "newsletter/confirm.html", {"email": email})
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request, token: str):
+    """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
+    try:
+        subscriber = Subscriber.objects.get(pk=tokens.read_unsubscribe(token))
+    except (tokens.BadToken, Subscriber.DoesNotExist):
+        error = "This link is not valid, or the address is no longer on our list."
+        return render(request, "newsletter/unsubscribe.html", {"error": error}, status=400)
+    if request.method == "POST":
+        actions.subscriber_unsubscribe(subscriber=subscriber, source="unsubscribe link")
+        return render(request, "newsletter/unsubscribe.html", {"done": True})
+    return render(request, "newsletter/unsubscribe.html", {"email": subscriber.email})
