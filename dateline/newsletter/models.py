@@ -17,6 +17,19 @@ class MailingListSettings(BaseSiteSetting):
         default="We don't want an impostor using your email address so please look for an "
         "email from us and click the link to confirm your email address."
     )
+    popup_enabled = models.BooleanField("show the popup", default=True)
+    popup_on = models.CharField(
+        "show the popup on",
+        max_length=10,
+        choices=[("articles", "Articles"), ("all", "Every page")],
+        default="articles",
+    )
+    popup_delay_seconds = models.PositiveSmallIntegerField(
+        default=20, help_text="Seconds on the page before the popup may appear."
+    )
+    popup_read_percent = models.PositiveSmallIntegerField(
+        default=50, help_text="How far through the article (or page) the reader must have read."
+    )
     blocked_domains = models.TextField(
         blank=True,
         help_text="One domain per line: signups from these get the usual answer and no email.",
@@ -26,6 +39,15 @@ class MailingListSettings(BaseSiteSetting):
         MultiFieldPanel(
             [FieldPanel("popup_title"), FieldPanel("popup_body"), FieldPanel("after_submit")],
             heading="Signup copy",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("popup_enabled"),
+                FieldPanel("popup_on"),
+                FieldPanel("popup_delay_seconds"),
+                FieldPanel("popup_read_percent"),
+            ],
+            heading="Popup",
         ),
         FieldPanel("blocked_domains"),
     ]

@@ -8,8 +8,9 @@ to confirm, a few times a day at most) and is checked by Origin, honeypot and fi
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
 
 from dateline.core import formstamp
@@ -64,6 +65,12 @@ def signup(request):
     if wants_json(request):
         return JsonResponse({"message": copy.after_submit})
     return render(request, "newsletter/signup_done.html", {"message": copy.after_submit})
+
+
+@never_cache
+@require_GET
+def form_stamp(request):
+    return JsonResponse({"issued": formstamp.issue()})
 
 
 @require_http_methods(["GET", "POST"])

@@ -14,3 +14,13 @@ def signup_box(context, source: str):
         "settings": context.get("settings"),
         "request": context.get("request"),
     }
+
+
+@register.inclusion_tag("newsletter/_popup.html", takes_context=True)
+def signup_popup(context):
+    """The "Keep In Touch" dialog: in every page's HTML, shown by script to some readers."""
+    return {
+        "issued": formstamp.issue(),
+        "settings": context.get("settings"),
+        "request": context.get("request"),
+    }

@@ -193,6 +193,8 @@ def test_signup_boxes_are_on_cached_pages_without_tokens(client, newsletters):
     demo_content_load()
     html = client.get("/middle-east-news/us-gains-support-from-world-powers-vs-isis/").content
     html = html.decode()
-    assert html.count('action="/newsletter/"') == 1  # the article's own box replaces the footer's
+    # The article's own box (which replaces the footer's) and the popup's.
+    assert html.count('action="/newsletter/"') == 2
+    assert '<dialog class="signup-dialog"' in html and 'data-page-kind="article"' in html
     assert "Hi - We Would Love To Keep In Touch" in html and "csrfmiddlewaretoken" not in html
-    assert client.get("/").content.decode().count('action="/newsletter/"') == 1
+    assert client.get("/").content.decode().count('action="/newsletter/"') == 2
