@@ -186,6 +186,97 @@ def subscriber_unsubscribe(
     return subscriber
 
 
+@transaction.atomic
+def subscriber_preferences_set(
+    *, subscriber: Subscriber, newsletter_slugs: Iterable[str], source: str = "preferences"
+) -> Subscriber:
+    """Keep exactly the chosen newsletters; none chosen is unsubscribing from all.
+
+    The preferences link proves the address, so choosing newsletters again after leaving
+    rejoins without a new confirmation.
+    """
+    now = timezone.now()
+    subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
+    chosen = list(Newsletter.objects.filter(is_active=True, slug__in=list(newsletter_slugs)))
+    if not chosen:
+        return subscriber_unsubscribe(subscriber=subscriber, source=source)
+    subscriber.subscriptions.exclude(newsletter__in=chosen).delete()
+    Subscription.objects.bulk_create(
+        [Subscription(subscriber=subscriber, newsletter=n, created_at=now) for n in chosen],
+        ignore_conflicts=True,
+    )
+    if subscriber.status != Status.CONFIRMED:
+        subscriber.status = Status.CONFIRMED
+        subscriber.confirmed_at = subscriber.confirmed_at or now
+        subscriber.unsubscribed_at = None
+        subscriber.save(update_fields=["status", "confirmed_at", "unsubscribed_at"])
+    ConsentRecord.objects.create(
+        subscriber=subscriber,
+        action=ConsentRecord.Action.CHANGED,
+        at=now,
+        source=source[:40],
+        newsletters=", ".join(n.name for n in chosen)[:500],
+    )
+    return subscriber
+
+
+def subscriber_email_change_request(*, subscriber: Subscriber, new_email: str) -> None:
+    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    from .tasks import send_change_confirmation
+
+    new_email = email_normalise(new_email)
+    transaction.on_commit(lambda: send_change_confirmation.enqueue(subscriber.pk, new_email))
+
+
+@transaction.atomic
+def subscriber_email_change(*, subscriber_id: int, old_email: str, new_email: str) -> Subscriber:
+    """The owner of the new address confirmed it: the subscription moves there."""
+    subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.email.lower() != old_email.lower():
+        raise SignupRefused("This link is for an address change that has been made or undone.")
+    if subscriber_by_email(new_email).exclude(pk=subscriber.pk).exists():
+        raise SignupRefused("That address is on our list already: manage it from its own emails.")
+    subscriber.email = new_email
+    subscriber.save(update_fields=["email"])
+    ConsentRecord.objects.create(
+        subscriber=subscriber,
+        action=ConsentRecord.Action.CHANGED,
+        at=timezone.now(),
+        source="address change",
+        newsletters=f"address changed from {old_email}",
+    )
+    return subscriber
+
+
+def subscriber_export(*, subscriber: Subscriber) -> dict:
+    """Everything the list holds about a reader, for them to download."""
+    return {
+        "email": subscriber.email,
+        "status": subscriber.status,
+        "created_at": subscriber.created_at.isoformat(),
+        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
+        "newsletters": [
+            s.newsletter.name for s in subscriber.subscriptions.select_related("newsletter")
+        ],
+        "consent": [
+            {
+                "action": record.action,
+                "at": record.at.isoformat(),
+                "source": record.source,
+                "copy": record.copy,
+                "newsletters": record.newsletters,
+            }
+            for record in subscriber.consents.all()
+        ],
+    }
+
+
+@transaction.atomic
+def subscriber_delete(*, subscriber: Subscriber) -> None:
+    """The reader leaves and takes their data with them: nothing of them stays."""
+    Subscriber.objects.filter(pk=subscriber.pk).delete()
+
+
 def pending_subscribers_purge(*, now: datetime | None = None) -> int:
     """Forget addresses that never confirmed within NEWSLETTER_PENDING_DAYS."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.NEWSLETTER_PENDING_DAYS)

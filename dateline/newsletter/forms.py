@@ -40,3 +40,26 @@ class SignupForm(forms.Form):
         if message:
             raise forms.ValidationError(message, code="stamp")
         return data
+
+
+class PreferencesForm(forms.Form):
+    newsletters = forms.MultipleChoiceField(
+        required=False, widget=forms.CheckboxSelectMultiple, choices=()
+    )
+    new_email = forms.CharField(
+        required=False,
+        max_length=254,
+        label="New email address",
+        error_messages={"max_length": "That email address is too long."},
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+
+    def __init__(self, *args, subscriber, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["newsletters"].choices = [
+            (n.slug, n.name) for n in Newsletter.objects.filter(is_active=True)
+        ]
+        if subscriber.status != subscriber.Status.UNSUBSCRIBED:
+            self.fields["newsletters"].initial = list(
+                subscriber.subscriptions.values_list("newsletter__slug", flat=True)
+            )

@@ -26,7 +26,23 @@ def signup_email_send(*, subscriber_id: int, template: str) -> bool:
                 reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)])
             ),
             "unsubscribe_url": unsubscribe_url,
+            "manage_url": absolute_url(
+                reverse("newsletter:manage", args=[tokens.manage_token(subscriber)])
+            ),
             "subscriber": subscriber,
         },
+    )
+    return True
+
+
+def change_confirmation_send(*, subscriber_id: int, new_email: str) -> bool:
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None:
+        return False
+    token = tokens.change_token(subscriber, new_email)
+    send_email(
+        to=new_email,
+        template="newsletter/change",
+        context={"confirm_url": absolute_url(reverse("newsletter:change", args=[token]))},
     )
     return True

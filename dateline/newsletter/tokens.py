@@ -9,6 +9,9 @@ from dateline.core.signed import BadToken
 
 CONFIRM = "newsletter.confirm"
 UNSUBSCRIBE = "newsletter.unsubscribe"
+MANAGE = "newsletter.manage"
+CHANGE = "newsletter.change-address"
+INVALID = "This link is not valid. Check that it was copied whole."
 
 __all__ = ["BadToken", "confirm_token", "read_confirm", "read_unsubscribe", "unsubscribe_token"]
 
@@ -33,3 +36,28 @@ def read_unsubscribe(token: str) -> int:
     if not isinstance(subscriber_id, int):
         raise BadToken("This link is not valid. Check that it was copied whole.")
     return subscriber_id
+
+
+def manage_token(subscriber) -> str:
+    """The preferences link of every email; it stops working when the address changes."""
+    return signed.make(MANAGE, {"s": subscriber.pk, "e": subscriber.email.lower()})
+
+
+def read_manage(token: str) -> tuple[int, str]:
+    data = signed.read(MANAGE, token, max_age=None)
+    if not isinstance(data.get("s"), int) or not isinstance(data.get("e"), str):
+        raise BadToken(INVALID)
+    return data["s"], data["e"]
+
+
+def change_token(subscriber, new_email: str) -> str:
+    return signed.make(CHANGE, {"s": subscriber.pk, "e": subscriber.email.lower(), "n": new_email})
+
+
+def read_change(token: str) -> tuple[int, str, str]:
+    data = signed.read(CHANGE, token, max_age=timedelta(days=settings.NEWSLETTER_CONFIRM_DAYS))
+    if not all(isinstance(data.get(key), str) for key in ("e", "n")) or not isinstance(
+        data.get("s"), int
+    ):
+        raise BadToken(INVALID)
+    return data["s"], data["e"], data["n"]

@@ -18,7 +18,7 @@ from dateline.core.http import client_ip, same_origin_post, wants_json
 from dateline.core.ratelimit import rate_limit_hit
 
 from . import actions, tokens
-from .forms import SignupForm
+from .forms import PreferencesForm, SignupForm
 from .models import MailingListSettings, Subscriber
 
 
@@ -99,3 +99,77 @@ def unsubscribe(request, token: str):
         actions.subscriber_unsubscribe(subscriber=subscriber, source="unsubscribe link")
         return render(request, "newsletter/unsubscribe.html", {"done": True})
     return render(request, "newsletter/unsubscribe.html", {"email": subscriber.email})
+
+
+def managed_subscriber(token: str) -> Subscriber:
+    subscriber_id, email = tokens.read_manage(token)
+    subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
+    if subscriber is None or subscriber.email.lower() != email:
+        raise tokens.BadToken("This link is for an address that is no longer on our list.")
+    return subscriber
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token: str):
+    """Preferences, reached from every email: newsletters, address, leaving, your data."""
+    try:
+        subscriber = managed_subscriber(token)
+    except tokens.BadToken as bad:
+        return render(request, "newsletter/manage.html", {"error": bad.message}, status=400)
+    form = PreferencesForm(request.POST or None, subscriber=subscriber)
+    notice, status = None, 200
+    if request.method == "POST" and form.is_valid():
+        action = request.POST.get("action")
+        if action == "delete":
+            actions.subscriber_delete(subscriber=subscriber)
+            return render(request, "newsletter/manage.html", {"deleted": True})
+        if action == "unsubscribe":
+            actions.subscriber_unsubscribe(subscriber=subscriber, source="preferences")
+            notice = "You are unsubscribed from every newsletter."
+        elif action == "change_email" and form.cleaned_data["new_email"]:
+            try:
+                actions.subscriber_email_change_request(
+                    subscriber=subscriber, new_email=form.cleaned_data["new_email"]
+                )
+                notice = "Look for an email at the new address and confirm it there."
+            except actions.SignupRefused as refusal:
+                form.add_error("new_email", refusal.message)
+                status = 400
+        else:
+            actions.subscriber_preferences_set(
+                subscriber=subscriber, newsletter_slugs=form.cleaned_data["newsletters"]
+            )
+            notice = "Your choices are saved."
+        subscriber.refresh_from_db()
+        form = PreferencesForm(subscriber=subscriber) if status == 200 else form
+    elif request.method == "POST":
+        status = 400
+    context = {"form": form, "subscriber": subscriber, "notice": notice, "token": token}
+    return render(request, "newsletter/manage.html", context, status=status)
+
+
+@require_GET
+def manage_data(request, token: str):
+    try:
+        subscriber = managed_subscriber(token)
+    except tokens.BadToken as bad:
+        return JsonResponse({"error": bad.message}, status=400)
+    response = JsonResponse(actions.subscriber_export(subscriber=subscriber))
+    response["Content-Disposition"] = 'attachment; filename="my-newsletter-data.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def change(request, token: str):
+    """The new address's owner confirms the move: GET asks, POST does it."""
+    try:
+        subscriber_id, old, new = tokens.read_change(token)
+        if request.method == "POST":
+            actions.subscriber_email_change(
+                subscriber_id=subscriber_id, old_email=old, new_email=new
+            )
+            return render(request, "newsletter/change.html", {"done": True, "new": new})
+    except (tokens.BadToken, actions.SignupRefused) as bad:
+        return render(request, "newsletter/change.html", {"error": bad.message}, status=400)
+    return render(request, "newsletter/change.html", {"new": new})

@@ -198,3 +198,63 @@ def test_signup_boxes_are_on_cached_pages_without_tokens(client, newsletters):
     assert '<dialog class="signup-dialog"' in html and 'data-page-kind="article"' in html
     assert "Hi - We Would Love To Keep In Touch" in html and "csrfmiddlewaretoken" not in html
     assert client.get("/").content.decode().count('action="/newsletter/"') == 2
+
+
+def confirmed(email="me@example.com") -> Subscriber:
+    actions.subscriber_signup(email=email, source="page")
+    subscriber = Subscriber.objects.get(email=email)
+    actions.subscriber_confirm(subscriber_id=subscriber.pk, email=email)
+    return subscriber
+
+
+def manage_path(subscriber) -> str:
+    from dateline.newsletter import tokens
+
+    return f"/newsletter/manage/{tokens.manage_token(subscriber)}/"
+
+
+def test_preferences_change_newsletters_and_unsubscribe_from_all(client, newsletters):
+    subscriber = confirmed()
+    path = manage_path(subscriber)
+    page = client.get(path).content.decode()
+    assert "me@example.com" in page and "Breaking news" in page
+    client.post(path, {"newsletters": ["breaking"], "action": "save"})
+    assert [s.newsletter.slug for s in subscriber.subscriptions.all()] == ["breaking"]
+    client.post(path, {"action": "unsubscribe"})
+    subscriber.refresh_from_db()
+    assert subscriber.status == "unsubscribed" and not subscriber.subscriptions.exists()
+    client.post(path, {"newsletters": ["daily"], "action": "save"})  # the link proves the address
+    subscriber.refresh_from_db()
+    assert subscriber.status == "confirmed"
+
+
+def test_address_change_needs_the_new_address_to_confirm(
+    client, newsletters, smtp_server, run_worker
+):
+    subscriber = confirmed("old@example.com")
+    old_link = manage_path(subscriber)
+    client.post(old_link, {"new_email": "new@example.com", "action": "change_email"})
+    run_worker()
+    message = smtp_server.received()[-1]
+    assert message["To"] == "new@example.com"
+    path = link(message, "/newsletter/change-address/")
+    client.get(path)
+    assert Subscriber.objects.get().email == "old@example.com"
+    client.post(path)
+    assert Subscriber.objects.get().email == "new@example.com"
+    assert client.get(old_link).status_code == 400  # links for the old address stop working
+    assert client.post(path).status_code == 400  # and the change cannot be replayed
+
+
+def test_download_my_data_and_delete_me(client, newsletters):
+    subscriber = confirmed()
+    data = client.get(manage_path(subscriber) + "data.json").json()
+    assert data["email"] == "me@example.com" and data["status"] == "confirmed"
+    assert [c["action"] for c in data["consent"]] == ["confirmed", "requested"]
+    client.post(manage_path(subscriber), {"action": "delete"})
+    assert not Subscriber.objects.exists() and not ConsentRecord.objects.exists()
+
+
+def test_forged_preferences_link(client, newsletters):
+    assert client.get("/newsletter/manage/forged/").status_code == 400
+    assert client.get("/newsletter/manage/forged/data.json").status_code == 400
