@@ -18,7 +18,14 @@ from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 from wagtail.models import Site
 
-from .models import ConsentRecord, MailingListSettings, Newsletter, Subscriber, Subscription
+from .models import (
+    ConsentRecord,
+    MailingListSettings,
+    Newsletter,
+    Subscriber,
+    Subscription,
+    SuppressedAddress,
+)
 
 Status = Subscriber.Status
 
@@ -47,6 +54,14 @@ def email_normalise(email: str) -> str:
 
 def subscriber_by_email(email: str):
     return Subscriber.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+
+
+def is_suppressed(email: str) -> bool:
+    return (
+        SuppressedAddress.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.lower())
+        .exists()
+    )
 
 
 def ip_hash(ip: str | None) -> str:
@@ -113,6 +128,7 @@ def subscriber_signup(
         send = (
             subscriber.confirmations_sent < settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
             and email.rsplit("@", 1)[1].lower() not in blocked
+            and not is_suppressed(email)
         )
         if send:
             subscriber.confirmations_sent += 1
@@ -148,6 +164,14 @@ def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
     subscriber.status = Status.CONFIRMED
     subscriber.confirmed_at = now
     subscriber.save(update_fields=["status", "confirmed_at"])
+    site = Site.objects.filter(is_default_site=True).first()
+    if site is not None and MailingListSettings.for_site(site).welcome_email:
+        from .tasks import send_signup_email
+
+        subscriber_id = subscriber.pk
+        transaction.on_commit(
+            lambda: send_signup_email.enqueue(subscriber_id, "newsletter/welcome")
+        )
     ConsentRecord.objects.create(
         subscriber=subscriber,
         action=ConsentRecord.Action.CONFIRMED,
@@ -286,3 +310,91 @@ def pending_subscribers_purge(*, now: datetime | None = None) -> int:
         .delete()
     )
     return deleted.get(Subscriber._meta.label, 0)
+
+
+@transaction.atomic
+def address_suppress(*, email: str, reason: str = "manual", note: str = "") -> SuppressedAddress:
+    """Never email `email` again; a subscriber with it is unsubscribed at once."""
+    email = email_normalise(email)
+    now = timezone.now()
+    SuppressedAddress.objects.bulk_create(
+        [SuppressedAddress(email=email, reason=reason, note=note[:300], created_at=now)],
+        ignore_conflicts=True,
+    )
+    subscriber = subscriber_by_email(email).first()
+    if subscriber is not None and subscriber.status != Status.UNSUBSCRIBED:
+        subscriber_unsubscribe(subscriber=subscriber, source=f"suppressed: {reason}")
+    return (
+        SuppressedAddress.objects.alias(email_lower=Lower("email"))
+        .filter(email_lower=email.lower())
+        .get()
+    )
+
+
+@transaction.atomic
+def address_unsuppress(*, suppressed: SuppressedAddress) -> None:
+    """Allow email to an address again (it still has to sign up and confirm)."""
+    suppressed.delete()
+
+
+@dataclass
+class ImportReport:
+    added: int = 0
+    already: int = 0
+    confirmed_by_source: int = 0
+    errors: list[str] | None = None
+
+
+def subscribers_import(
+    *, rows: list[list[str]], consent_source: str, newsletter_slugs: Iterable[str]
+) -> ImportReport:
+    """Add the addresses of a CSV, all or none.
+
+    Without a consent source each new address is pending and gets a confirmation email (as
+    if it had signed up); with one, stated by the importer, it is confirmed and the source is
+    recorded as its consent. Addresses already on the list are left as they are.
+    """
+    emails, errors = [], []
+    for number, row in enumerate(rows, start=1):
+        cell = row[0].strip() if row else ""
+        if not cell or (number == 1 and "@" not in cell):
+            continue  # blank line or a header
+        try:
+            emails.append(email_normalise(cell))
+        except SignupRefused as refusal:
+            errors.append(f"Line {number}: {cell[:80]!r}: {refusal.message}")
+    if errors:
+        return ImportReport(errors=errors)
+    report = ImportReport(errors=[])
+    now = timezone.now()
+    newsletters = chosen_newsletters(newsletter_slugs)
+    with transaction.atomic():
+        for email in dict.fromkeys(emails):
+            if subscriber_by_email(email).exists():
+                report.already += 1
+            elif consent_source:
+                subscriber = Subscriber.objects.create(
+                    email=email, status=Status.CONFIRMED, created_at=now, confirmed_at=now
+                )
+                Subscription.objects.bulk_create(
+                    [
+                        Subscription(subscriber=subscriber, newsletter=n, created_at=now)
+                        for n in newsletters
+                    ]
+                )
+                ConsentRecord.objects.create(
+                    subscriber=subscriber,
+                    action=ConsentRecord.Action.CONFIRMED,
+                    at=now,
+                    source="import",
+                    copy=f"Consent stated by the importer: {consent_source}"[:2000],
+                    newsletters=", ".join(n.name for n in newsletters)[:500],
+                )
+                report.added += 1
+                report.confirmed_by_source += 1
+            else:
+                subscriber_signup(
+                    email=email, newsletter_slugs=[n.slug for n in newsletters], source="import"
+                )
+                report.added += 1
+    return report

@@ -30,6 +30,9 @@ class MailingListSettings(BaseSiteSetting):
     popup_read_percent = models.PositiveSmallIntegerField(
         default=50, help_text="How far through the article (or page) the reader must have read."
     )
+    welcome_email = models.BooleanField(
+        "send a welcome email", default=False, help_text="After an address is confirmed."
+    )
     blocked_domains = models.TextField(
         blank=True,
         help_text="One domain per line: signups from these get the usual answer and no email.",
@@ -49,6 +52,7 @@ class MailingListSettings(BaseSiteSetting):
             ],
             heading="Popup",
         ),
+        FieldPanel("welcome_email"),
         FieldPanel("blocked_domains"),
     ]
 
@@ -169,3 +173,28 @@ class ConsentRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} ({self.source})"
+
+
+class SuppressedAddress(models.Model):
+    """An address the list must never email: it bounced, complained, or asked by other means."""
+
+    class Reason(models.TextChoices):
+        MANUAL = "manual", "Added by an operator"
+        BOUNCE = "bounce", "Hard bounce"
+        COMPLAINT = "complaint", "Spam complaint"
+
+    email = models.EmailField(max_length=254)
+    reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.MANUAL)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                models.functions.Lower("email"), name="suppressed_email_unique_any_case"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email

@@ -8,7 +8,7 @@ from dateline.core.links import absolute_url
 from . import tokens
 from .models import Subscriber
 
-TEMPLATES = {"newsletter/confirm", "newsletter/already"}
+TEMPLATES = {"newsletter/confirm", "newsletter/already", "newsletter/welcome"}
 
 
 def signup_email_send(*, subscriber_id: int, template: str) -> bool:
@@ -18,9 +18,20 @@ def signup_email_send(*, subscriber_id: int, template: str) -> bool:
     unsubscribe_url = absolute_url(
         reverse("newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber)])
     )
+    # Mail to someone on the list carries RFC 8058 one-click unsubscribe; a confirmation
+    # request goes to someone not on it yet.
+    headers = (
+        {}
+        if template == "newsletter/confirm"
+        else {
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+    )
     send_email(
         to=subscriber.email,
         template=template,
+        headers=headers,
         context={
             "confirm_url": absolute_url(
                 reverse("newsletter:confirm", args=[tokens.confirm_token(subscriber)])

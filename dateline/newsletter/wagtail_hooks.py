@@ -1,7 +1,38 @@
+from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 
+from . import admin_views
 from .models import Newsletter
+
+list_urls = (
+    [
+        path("", admin_views.subscribers, name="subscribers"),
+        path("export.csv", admin_views.export_csv, name="export"),
+        path("import/", admin_views.import_csv, name="import"),
+        path("suppression/", admin_views.suppression, name="suppression"),
+        path("suppression/<int:pk>/remove/", admin_views.unsuppress, name="unsuppress"),
+    ],
+    "newsletter_admin",
+)
+
+
+@hooks.register("register_admin_urls")
+def register_list_urls():
+    return [path("mailing-list/", include(list_urls))]
+
+
+class ListManagerMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm("newsletter.change_subscriber")
+
+
+@hooks.register("register_admin_menu_item")
+def register_subscribers_menu_item():
+    return ListManagerMenuItem(
+        "Subscribers", reverse("newsletter_admin:subscribers"), icon_name="group", order=255
+    )
 
 
 class NewsletterViewSet(ModelViewSet):
