@@ -59,6 +59,9 @@ def comment_html(request, comment: Comment) -> str:
 
 def form_failed(request, form, *, article, status: int = 400, retry_after: int | None = None):
     """The form again with its messages and every word the reader typed."""
+    # With a new stamp, so a stale or altered one is not sent again.
+    form.data = form.data.copy()
+    form.data["issued"] = form_stamp()
     if wants_json(request):
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         first = next(iter(form.errors.values()), ["Your comment could not be posted."])[0]

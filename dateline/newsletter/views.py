@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
 
-from dateline.core import formstamp
+from dateline.core import captcha, formstamp
 from dateline.core.http import client_ip, same_origin_post, wants_json
 from dateline.core.ratelimit import rate_limit_hit
 
@@ -23,6 +23,9 @@ from .models import MailingListSettings, Subscriber
 
 
 def signup_failed(request, form, *, status: int, retry_after: int | None = None):
+    # The form comes back with a new stamp, so a stale or altered one is not sent again.
+    form.data = form.data.copy()
+    form.data["issued"] = formstamp.issue()
     if wants_json(request):
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
         first = next(iter(form.errors.values()), ["Please try again."])[0]
@@ -42,6 +45,8 @@ def signup(request):
         form = SignupForm(initial={"source": "page", "issued": formstamp.issue()})
         return render(request, "newsletter/signup.html", {"form": form})
     form = SignupForm(request.POST)
+    if form.is_valid() and not captcha.passed(request):
+        form.add_error(None, "Please complete the check that you are not a robot.")
     if not form.is_valid():
         return signup_failed(request, form, status=400)
     limits = [(settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR, 3600)]

@@ -204,6 +204,9 @@ COMMENTS_SPAM_CHECKERS = env.list("COMMENTS_SPAM_CHECKERS", default=[])
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 AKISMET_ENDPOINT = env.str("AKISMET_ENDPOINT", default="")
 
+# A CAPTCHA for public forms (dotted path to a dateline.core.captcha backend); none by default.
+CAPTCHA_BACKEND = env.str("CAPTCHA_BACKEND", default="")
+
 # The mailing list: copy and blocked domains are in the admin (Settings → Mailing list).
 NEWSLETTER_MIN_FILL_SECONDS = env.int("NEWSLETTER_MIN_FILL_SECONDS", default=2)
 NEWSLETTER_CONFIRMATIONS_PER_DAY = 3

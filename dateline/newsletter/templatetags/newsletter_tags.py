@@ -1,6 +1,6 @@
 from django import template
 
-from dateline.core import formstamp
+from dateline.core import captcha, formstamp
 
 register = template.Library()
 
@@ -24,3 +24,8 @@ def signup_popup(context):
         "settings": context.get("settings"),
         "request": context.get("request"),
     }
+
+
+@register.simple_tag
+def captcha_widget():
+    return captcha.widget()

@@ -258,3 +258,28 @@ def test_download_my_data_and_delete_me(client, newsletters):
 def test_forged_preferences_link(client, newsletters):
     assert client.get("/newsletter/manage/forged/").status_code == 400
     assert client.get("/newsletter/manage/forged/data.json").status_code == 400
+
+
+class AnswerCaptcha:
+    """Passes only the answer "right" (a real provider is a service outside the machine)."""
+
+    def widget_html(self) -> str:
+        return '<div class="captcha-test">Prove you are human</div>'
+
+    def verify(self, request) -> bool:
+        return request.POST.get("captcha") == "right"
+
+
+def test_a_captcha_backend_can_be_plugged_in(client, newsletters, stamp, settings):
+    settings.CAPTCHA_BACKEND = "dateline.newsletter.tests.test_views.AnswerCaptcha"
+    page = client.get("/newsletter/").content.decode()
+    assert "Prove you are human" in page
+    refused = sign_up(client, stamp, "a@example.com")
+    assert refused.status_code == 400 and "not a robot" in refused.content.decode()
+    assert sign_up(client, stamp, "a@example.com", captcha="right").status_code == 200
+
+
+def test_a_refused_form_comes_back_with_a_fresh_stamp(client, newsletters):
+    response = sign_up(client, "forged", "a@example.com")
+    fresh = re.search(r'name="issued" value="([^"]+)"', response.content.decode())[1]
+    assert fresh != "forged"
