@@ -12,11 +12,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
-from django.db.models.functions import Lower
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 from wagtail.models import Site
+
+from dateline.core.ratelimit import rate_limit_hit
 
 from .models import (
     ConsentRecord,
@@ -52,16 +53,38 @@ def email_normalise(email: str) -> str:
         raise SignupRefused(f"That is not an email address we can use: {exc}") from None
 
 
+def email_key(email: str) -> str:
+    return email.lower()
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox behind an address: "Jo+news@X.org" and "jo+other@x.org" are one inbox."""
+    local, _, domain = email.lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def subscriber_by_email(email: str):
-    return Subscriber.objects.alias(email_lower=Lower("email")).filter(email_lower=email.lower())
+    return Subscriber.objects.filter(email_key=email_key(email))
 
 
 def is_suppressed(email: str) -> bool:
-    return (
-        SuppressedAddress.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .exists()
+    return SuppressedAddress.objects.filter(email_key=email_key(email)).exists()
+
+
+def may_email(email: str, *, site: Site | None = None) -> bool:
+    """Not suppressed and not at a blocked domain."""
+    site = site or Site.objects.filter(is_default_site=True).first()
+    domain = email.rsplit("@", 1)[1].lower()
+    blocked = MailingListSettings.for_site(site).blocked() if site else set()
+    return not is_suppressed(email) and not any(
+        domain == entry or domain.endswith("." + entry) for entry in blocked
     )
+
+
+def within_daily_cap(*, scope: str, email: str) -> bool:
+    """At most NEWSLETTER_CONFIRMATIONS_PER_DAY such emails a day to one mailbox."""
+    limit = [(settings.NEWSLETTER_CONFIRMATIONS_PER_DAY, 86400)]
+    return rate_limit_hit(scope=scope, key=mailbox_key(email), limits=limit) is None
 
 
 def ip_hash(ip: str | None) -> str:
@@ -70,16 +93,18 @@ def ip_hash(ip: str | None) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"ip:{ip}".encode(), "sha256").hexdigest()
 
 
-def chosen_newsletters(slugs: Iterable[str]) -> list[Newsletter]:
+def chosen_newsletters(slugs: Iterable[str] | None) -> list[Newsletter]:
+    """The newsletters a form chose; None when it offered no choice: the default ones."""
     active = Newsletter.objects.filter(is_active=True)
-    chosen = list(active.filter(slug__in=list(slugs)))
-    return chosen or list(active.filter(selected_by_default=True))
+    if slugs is None:
+        return list(active.filter(selected_by_default=True))
+    return list(active.filter(slug__in=list(slugs)))
 
 
 def subscriber_signup(
     *,
     email: str,
-    newsletter_slugs: Iterable[str] = (),
+    newsletter_slugs: Iterable[str] | None = None,
     source: str,
     copy: str = "",
     ip: str | None = None,
@@ -92,27 +117,33 @@ def subscriber_signup(
     """
     email = email_normalise(email)
     now = timezone.now()
-    site = site or Site.objects.filter(is_default_site=True).first()
-    blocked = MailingListSettings.for_site(site).blocked()
     newsletters = chosen_newsletters(newsletter_slugs)
+    if not newsletters:
+        raise SignupRefused("Choose at least one newsletter.")
+    allowed = may_email(email, site=site)
     with transaction.atomic():
         Subscriber.objects.bulk_create(
-            [Subscriber(email=email, created_at=now)], ignore_conflicts=True
+            [Subscriber(email=email, email_key=email_key(email), created_at=now)],
+            ignore_conflicts=True,
         )
         subscriber = subscriber_by_email(email).select_for_update().get()
+        current = [s.newsletter for s in subscriber.subscriptions.select_related("newsletter")]
         if subscriber.status == Status.CONFIRMED:
+            # The same statements as for any other address, so the time taken tells nothing;
+            # a confirmed reader's newsletters change only from their preferences page.
             template = "newsletter/already"
+            newsletters = current
         else:
             template = "newsletter/confirm"
             subscriber.status = Status.PENDING
-            subscriber.subscriptions.exclude(newsletter__in=newsletters).delete()
-            Subscription.objects.bulk_create(
-                [
-                    Subscription(subscriber=subscriber, newsletter=n, created_at=now)
-                    for n in newsletters
-                ],
-                ignore_conflicts=True,
-            )
+        subscriber.subscriptions.exclude(newsletter__in=newsletters).delete()
+        Subscription.objects.bulk_create(
+            [
+                Subscription(subscriber=subscriber, newsletter=n, created_at=now)
+                for n in newsletters
+            ],
+            ignore_conflicts=True,
+        )
         ConsentRecord.objects.create(
             subscriber=subscriber,
             action=ConsentRecord.Action.REQUESTED,
@@ -126,9 +157,9 @@ def subscriber_signup(
         if subscriber.confirmations_day != today:
             subscriber.confirmations_day, subscriber.confirmations_sent = today, 0
         send = (
-            subscriber.confirmations_sent < settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
-            and email.rsplit("@", 1)[1].lower() not in blocked
-            and not is_suppressed(email)
+            allowed
+            and subscriber.confirmations_sent < settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
+            and within_daily_cap(scope="confirm-mailbox", email=email)
         )
         if send:
             subscriber.confirmations_sent += 1
@@ -222,6 +253,8 @@ def subscriber_preferences_set(
     now = timezone.now()
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     chosen = list(Newsletter.objects.filter(is_active=True, slug__in=list(newsletter_slugs)))
+    if chosen and is_suppressed(subscriber.email):
+        raise SignupRefused("This address cannot receive our newsletters: write to us.")
     if not chosen:
         return subscriber_unsubscribe(subscriber=subscriber, source=source)
     subscriber.subscriptions.exclude(newsletter__in=chosen).delete()
@@ -245,11 +278,20 @@ def subscriber_preferences_set(
 
 
 def subscriber_email_change_request(*, subscriber: Subscriber, new_email: str) -> None:
-    """Send a confirmation link to the new address; nothing changes until it is followed."""
+    """Send a confirmation link to the new address; nothing changes until it is followed.
+
+    Capped like signups, per new mailbox and per subscriber, so the form cannot be used to
+    flood someone; the answer is the same whether or not an email went.
+    """
     from .tasks import send_change_confirmation
 
     new_email = email_normalise(new_email)
-    transaction.on_commit(lambda: send_change_confirmation.enqueue(subscriber.pk, new_email))
+    if (
+        may_email(new_email)
+        and within_daily_cap(scope="change-from", email=subscriber.email)
+        and within_daily_cap(scope="confirm-mailbox", email=new_email)
+    ):
+        transaction.on_commit(lambda: send_change_confirmation.enqueue(subscriber.pk, new_email))
 
 
 @transaction.atomic
@@ -258,10 +300,15 @@ def subscriber_email_change(*, subscriber_id: int, old_email: str, new_email: st
     subscriber = Subscriber.objects.select_for_update().filter(pk=subscriber_id).first()
     if subscriber is None or subscriber.email.lower() != old_email.lower():
         raise SignupRefused("This link is for an address change that has been made or undone.")
+    taken = SignupRefused("That address is on our list already: manage it from its own emails.")
     if subscriber_by_email(new_email).exclude(pk=subscriber.pk).exists():
-        raise SignupRefused("That address is on our list already: manage it from its own emails.")
-    subscriber.email = new_email
-    subscriber.save(update_fields=["email"])
+        raise taken
+    subscriber.email, subscriber.email_key = new_email, email_key(new_email)
+    try:
+        with transaction.atomic():
+            subscriber.save(update_fields=["email", "email_key"])
+    except IntegrityError:  # signed up a moment ago
+        raise taken from None
     ConsentRecord.objects.create(
         subscriber=subscriber,
         action=ConsentRecord.Action.CHANGED,
@@ -305,7 +352,14 @@ def pending_subscribers_purge(*, now: datetime | None = None) -> int:
     """Forget addresses that never confirmed within NEWSLETTER_PENDING_DAYS."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.NEWSLETTER_PENDING_DAYS)
     _, deleted = (
-        Subscriber.objects.filter(status=Status.PENDING, created_at__lt=cutoff)
+        # Only addresses that never confirmed: the record of someone who once joined and
+        # left must survive a stranger's signup in their name.
+        Subscriber.objects.filter(
+            status=Status.PENDING,
+            created_at__lt=cutoff,
+            confirmed_at__isnull=True,
+            unsubscribed_at__isnull=True,
+        )
         .exclude(consents__action=ConsentRecord.Action.REQUESTED, consents__at__gte=cutoff)
         .delete()
     )
@@ -318,17 +372,21 @@ def address_suppress(*, email: str, reason: str = "manual", note: str = "") -> S
     email = email_normalise(email)
     now = timezone.now()
     SuppressedAddress.objects.bulk_create(
-        [SuppressedAddress(email=email, reason=reason, note=note[:300], created_at=now)],
+        [
+            SuppressedAddress(
+                email=email,
+                email_key=email_key(email),
+                reason=reason,
+                note=note[:300],
+                created_at=now,
+            )
+        ],
         ignore_conflicts=True,
     )
     subscriber = subscriber_by_email(email).first()
     if subscriber is not None and subscriber.status != Status.UNSUBSCRIBED:
         subscriber_unsubscribe(subscriber=subscriber, source=f"suppressed: {reason}")
-    return (
-        SuppressedAddress.objects.alias(email_lower=Lower("email"))
-        .filter(email_lower=email.lower())
-        .get()
-    )
+    return SuppressedAddress.objects.get(email_key=email_key(email))
 
 
 @transaction.atomic
@@ -342,6 +400,7 @@ class ImportReport:
     added: int = 0
     already: int = 0
     confirmed_by_source: int = 0
+    suppressed: int = 0
     errors: list[str] | None = None
 
 
@@ -369,12 +428,21 @@ def subscribers_import(
     now = timezone.now()
     newsletters = chosen_newsletters(newsletter_slugs)
     with transaction.atomic():
-        for email in dict.fromkeys(emails):
+        unique: dict[str, str] = {}
+        for email in emails:
+            unique.setdefault(email_key(email), email)
+        for email in unique.values():
             if subscriber_by_email(email).exists():
                 report.already += 1
+            elif not may_email(email):
+                report.suppressed += 1
             elif consent_source:
                 subscriber = Subscriber.objects.create(
-                    email=email, status=Status.CONFIRMED, created_at=now, confirmed_at=now
+                    email=email,
+                    email_key=email_key(email),
+                    status=Status.CONFIRMED,
+                    created_at=now,
+                    confirmed_at=now,
                 )
                 Subscription.objects.bulk_create(
                     [

@@ -91,6 +91,11 @@ def subscribers(request):
     )
 
 
+def spreadsheet_safe(value: str) -> str:
+    """Readers choose their addresses: one starting "=" must not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "|", "\t", "\r") else value
+
+
 class Echo:
     def write(self, value):
         return value
@@ -111,7 +116,7 @@ def export_csv(request):
         ):
             yield writer.writerow(
                 [
-                    subscriber.email,
+                    spreadsheet_safe(subscriber.email),
                     subscriber.status,
                     subscriber.created_at.isoformat(),
                     subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else "",
@@ -137,7 +142,7 @@ def import_csv(request):
             report = actions.subscribers_import(
                 rows=rows,
                 consent_source=form.cleaned_data["consent_source"].strip(),
-                newsletter_slugs=[n.slug for n in form.cleaned_data["newsletters"]],
+                newsletter_slugs=[n.slug for n in form.cleaned_data["newsletters"]] or None,
             )
             if not report.errors:
                 messages.success(

@@ -6,3 +6,6 @@ class NewsletterConfig(AppConfig):
     label = "newsletter"
     verbose_name = "Mailing list"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import signals  # noqa: F401

@@ -21,7 +21,9 @@ class SignupForm(forms.Form):
         required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
     source = forms.ChoiceField(choices=[(s, s) for s in SOURCES], widget=forms.HiddenInput)
-    phone = forms.CharField(required=False, label="Leave this empty")
+    leave_empty = forms.CharField(required=False, label="Leave this empty")
+    # Set by forms that show the newsletters: then none ticked means none, not "the defaults".
+    choices_shown = forms.BooleanField(required=False, widget=forms.HiddenInput)
     issued = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
@@ -32,13 +34,19 @@ class SignupForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("phone"):
+        if data.get("leave_empty"):
             raise forms.ValidationError("Your signup could not be accepted.", code="honeypot")
         message = formstamp.problem(
             data.get("issued") or "", min_seconds=settings.NEWSLETTER_MIN_FILL_SECONDS
         )
         if message:
             raise forms.ValidationError(message, code="stamp")
+        if (
+            data.get("choices_shown")
+            and not data.get("newsletters")
+            and "newsletters" not in self.errors
+        ):
+            self.add_error("newsletters", "Choose at least one newsletter.")
         return data
 
 

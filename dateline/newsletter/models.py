@@ -1,3 +1,4 @@
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
@@ -28,7 +29,9 @@ class MailingListSettings(BaseSiteSetting):
         default=20, help_text="Seconds on the page before the popup may appear."
     )
     popup_read_percent = models.PositiveSmallIntegerField(
-        default=50, help_text="How far through the article (or page) the reader must have read."
+        default=50,
+        validators=[MinValueValidator(10), MaxValueValidator(100)],
+        help_text="How far through the article (or page) the reader must have read (10-100).",
     )
     welcome_email = models.BooleanField(
         "send a welcome email", default=False, help_text="After an address is confirmed."
@@ -108,6 +111,9 @@ class Subscriber(models.Model):
     # Normalised by email-validator: the domain lower-cased and IDNA-checked, the local part
     # as the reader typed it (its case can matter to the receiving server).
     email = models.EmailField(max_length=254)
+    # Python's lower-casing of `email`, the one key for lookups and uniqueness: databases
+    # lower-case non-ASCII letters differently (SQLite not at all).
+    email_key = models.CharField(max_length=254, unique=True, editable=False)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
@@ -119,9 +125,6 @@ class Subscriber(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                models.functions.Lower("email"), name="subscriber_email_unique_any_case"
-            ),
             models.CheckConstraint(
                 condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
                 name="subscriber_confirmed_has_date",
@@ -184,17 +187,13 @@ class SuppressedAddress(models.Model):
         COMPLAINT = "complaint", "Spam complaint"
 
     email = models.EmailField(max_length=254)
+    email_key = models.CharField(max_length=254, unique=True, editable=False)
     reason = models.CharField(max_length=10, choices=Reason.choices, default=Reason.MANUAL)
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
         ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                models.functions.Lower("email"), name="suppressed_email_unique_any_case"
-            )
-        ]
 
     def __str__(self) -> str:
         return self.email

@@ -6,6 +6,7 @@ from dateline.core.email import send_email
 from dateline.core.links import absolute_url
 
 from . import tokens
+from .actions import is_suppressed
 from .models import Subscriber
 
 TEMPLATES = {"newsletter/confirm", "newsletter/already", "newsletter/welcome"}
@@ -13,7 +14,8 @@ TEMPLATES = {"newsletter/confirm", "newsletter/already", "newsletter/welcome"}
 
 def signup_email_send(*, subscriber_id: int, template: str) -> bool:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or template not in TEMPLATES:
+    # Checked again at sending: the address may have been suppressed since it was queued.
+    if subscriber is None or template not in TEMPLATES or is_suppressed(subscriber.email):
         return False
     unsubscribe_url = absolute_url(
         reverse("newsletter:unsubscribe", args=[tokens.unsubscribe_token(subscriber)])
@@ -48,7 +50,7 @@ def signup_email_send(*, subscriber_id: int, template: str) -> bool:
 
 def change_confirmation_send(*, subscriber_id: int, new_email: str) -> bool:
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None:
+    if subscriber is None or is_suppressed(new_email):
         return False
     token = tokens.change_token(subscriber, new_email)
     send_email(

@@ -28,19 +28,20 @@ def read_confirm(token: str) -> tuple[int, str]:
 
 
 def unsubscribe_token(subscriber) -> str:
-    return signed.make(UNSUBSCRIBE, {"s": subscriber.pk})
+    """Bound to the address too: after a change, old emails cannot reveal or stop the new one."""
+    return signed.make(UNSUBSCRIBE, {"s": subscriber.pk, "e": subscriber.email_key})
 
 
-def read_unsubscribe(token: str) -> int:
-    subscriber_id = signed.read(UNSUBSCRIBE, token, max_age=None).get("s")
-    if not isinstance(subscriber_id, int):
-        raise BadToken("This link is not valid. Check that it was copied whole.")
-    return subscriber_id
+def read_unsubscribe(token: str) -> tuple[int, str]:
+    data = signed.read(UNSUBSCRIBE, token, max_age=None)
+    if not isinstance(data.get("s"), int) or not isinstance(data.get("e"), str):
+        raise BadToken(INVALID)
+    return data["s"], data["e"]
 
 
 def manage_token(subscriber) -> str:
     """The preferences link of every email; it stops working when the address changes."""
-    return signed.make(MANAGE, {"s": subscriber.pk, "e": subscriber.email.lower()})
+    return signed.make(MANAGE, {"s": subscriber.pk, "e": subscriber.email_key})
 
 
 def read_manage(token: str) -> tuple[int, str]:

@@ -58,7 +58,9 @@ def signup(request):
     try:
         actions.subscriber_signup(
             email=form.cleaned_data["email"],
-            newsletter_slugs=form.cleaned_data["newsletters"],
+            newsletter_slugs=form.cleaned_data["newsletters"]
+            if form.cleaned_data["choices_shown"]
+            else None,
             source=form.cleaned_data["source"],
             copy=f"{copy.popup_title}\n{copy.popup_body}",
             ip=client_ip(request),
@@ -88,7 +90,10 @@ def confirm(request, token: str):
             return render(request, "newsletter/welcome.html", {"already": confirmed.already})
     except (tokens.BadToken, actions.SignupRefused) as bad:
         return render(request, "newsletter/confirm.html", {"error": bad.message}, status=400)
-    return render(request, "newsletter/confirm.html", {"email": email})
+    confirmed = Subscriber.objects.filter(
+        pk=subscriber_id, email_key=email.lower(), status=Subscriber.Status.CONFIRMED
+    ).exists()
+    return render(request, "newsletter/confirm.html", {"email": email, "confirmed": confirmed})
 
 
 @csrf_exempt
@@ -96,7 +101,8 @@ def confirm(request, token: str):
 def unsubscribe(request, token: str):
     """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
     try:
-        subscriber = Subscriber.objects.get(pk=tokens.read_unsubscribe(token))
+        subscriber_id, email = tokens.read_unsubscribe(token)
+        subscriber = Subscriber.objects.get(pk=subscriber_id, email_key=email)
     except (tokens.BadToken, Subscriber.DoesNotExist):
         error = "This link is not valid, or the address is no longer on our list."
         return render(request, "newsletter/unsubscribe.html", {"error": error}, status=400)
@@ -109,7 +115,7 @@ def unsubscribe(request, token: str):
 def managed_subscriber(token: str) -> Subscriber:
     subscriber_id, email = tokens.read_manage(token)
     subscriber = Subscriber.objects.filter(pk=subscriber_id).first()
-    if subscriber is None or subscriber.email.lower() != email:
+    if subscriber is None or subscriber.email_key != email:
         raise tokens.BadToken("This link is for an address that is no longer on our list.")
     return subscriber
 
@@ -125,13 +131,18 @@ def manage(request, token: str):
     notice, status = None, 200
     if request.method == "POST" and form.is_valid():
         action = request.POST.get("action")
-        if action == "delete":
+        if action == "delete" and request.POST.get("sure"):
             actions.subscriber_delete(subscriber=subscriber)
             return render(request, "newsletter/manage.html", {"deleted": True})
-        if action == "unsubscribe":
+        if action == "delete":
+            notice, status = "Tick the box to confirm that everything should be deleted.", 400
+        elif action == "unsubscribe":
             actions.subscriber_unsubscribe(subscriber=subscriber, source="preferences")
             notice = "You are unsubscribed from every newsletter."
-        elif action == "change_email" and form.cleaned_data["new_email"]:
+        elif action == "change_email" and not form.cleaned_data["new_email"]:
+            form.add_error("new_email", "Enter the new address.")
+            status = 400
+        elif action == "change_email":
             try:
                 actions.subscriber_email_change_request(
                     subscriber=subscriber, new_email=form.cleaned_data["new_email"]
@@ -141,10 +152,13 @@ def manage(request, token: str):
                 form.add_error("new_email", refusal.message)
                 status = 400
         else:
-            actions.subscriber_preferences_set(
-                subscriber=subscriber, newsletter_slugs=form.cleaned_data["newsletters"]
-            )
-            notice = "Your choices are saved."
+            try:
+                actions.subscriber_preferences_set(
+                    subscriber=subscriber, newsletter_slugs=form.cleaned_data["newsletters"]
+                )
+                notice = "Your choices are saved."
+            except actions.SignupRefused as refusal:
+                notice, status = refusal.message, 400
         subscriber.refresh_from_db()
         form = PreferencesForm(subscriber=subscriber) if status == 200 else form
     elif request.method == "POST":

@@ -12,13 +12,8 @@
     try { localStorage.setItem(KEY, value); } catch (e) { /* private mode: ask again next time */ }
   }
 
+  // The pages after a signup or a confirmation carry this marker: do not ask again.
   if (document.querySelector("[data-signup-confirmed]")) remember("subscribed");
-  // Any signup form on the page, sent successfully, also means "do not ask".
-  document.addEventListener("submit", function (event) {
-    if (event.target.matches("[data-signup-form]") && event.target.closest("[data-signup-popup]") === null) {
-      remember("subscribed");
-    }
-  });
   if (!dialog || !dialog.showModal || remembered()) return;
 
   var pageKind = document.body.dataset.pageKind;
@@ -42,6 +37,7 @@
     window.removeEventListener("scroll", onScroll);
     opener = document.activeElement;
     dialog.showModal();
+    remember("shown");  // once per visitor, even if they leave without answering
     var stamp = dialog.querySelector('[name="issued"]');
     fetch(dialog.dataset.stampUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
@@ -56,7 +52,7 @@
   function close(reason) {
     if (!dialog.open) return;
     dialog.close();
-    if (reason) remember(reason);
+    remember(reason);
     if (opener && opener.focus) opener.focus();
   }
 
