@@ -60,7 +60,7 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; fi
 	@[ -x /usr/bin/chromium ] || echo "No /usr/bin/chromium: browser tests will be skipped (install Debian's chromium)."
 
-## Load a throwaway site and print figures (2,000 comments from 50 clients, SQLite and PostgreSQL).
+## Load a throwaway site and print figures (2,000 comments, 1,000 signups from 50 clients each; SQLite, PostgreSQL).
 bench: setup postgres
 	@$(PY) -m bench
 

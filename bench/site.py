@@ -62,6 +62,11 @@ class Site:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def worker_log(self) -> Path:
+        """Where the task worker started by `served(..., task_worker=True)` writes."""
+        return self.var_dir / "worker.log"
+
 
 def backends() -> tuple[list[Backend], list[str]]:
     """SQLite always; PostgreSQL when it answers, with Redis as the cache when that does."""
@@ -133,8 +138,14 @@ def fresh_site(backend: Backend, **settings: str) -> Iterator[Site]:
 
 
 @contextlib.contextmanager
-def served(site: Site, *, workers: int, threads: int = 4) -> Iterator[Path]:
-    """granian serving `site` until the block ends; yields the path of its log."""
+def served(
+    site: Site, *, workers: int, threads: int = 4, task_worker: bool = False
+) -> Iterator[Path]:
+    """granian serving `site` until the block ends; yields the path of its log.
+
+    With `task_worker`, `manage.py db_worker` runs beside it on every queue, as in
+    `make run`, writing to `site.worker_log`.
+    """
     log_path = site.var_dir / "granian.log"
     command = [
         GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(site.port),
@@ -142,7 +153,8 @@ def served(site: Site, *, workers: int, threads: int = 4) -> Iterator[Path]:
         "--log-level", "warning", "dateline.wsgi:application",
     ]  # fmt: skip
     with log_path.open("w") as log:
-        # A session of its own: the server and its worker processes stop as one group.
+        # A session of its own: the server and its worker processes stop as one group (the
+        # task worker, in another session, has a group of its own).
         server = subprocess.Popen(  # noqa: S603 (fixed command, no shell)
             command,
             cwd=ROOT,
@@ -151,11 +163,24 @@ def served(site: Site, *, workers: int, threads: int = 4) -> Iterator[Path]:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        processes = [server]
         try:
+            if task_worker:
+                with site.worker_log.open("w") as worker_log:
+                    processes.append(
+                        subprocess.Popen(  # noqa: S603 (fixed command, no shell)
+                            [PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
+                            cwd=ROOT,
+                            env=site.env,
+                            stdout=worker_log,
+                            stderr=subprocess.STDOUT,
+                            start_new_session=True,
+                        )
+                    )
             _wait_healthy(site, server, log_path)
             yield log_path
         finally:
-            _stop(server)
+            _stop(processes)
 
 
 def _wait_healthy(site: Site, server: subprocess.Popen, log_path: Path) -> None:
@@ -176,18 +201,23 @@ def _wait_healthy(site: Site, server: subprocess.Popen, log_path: Path) -> None:
     raise RuntimeError(f"{site.url}/healthz did not answer 200 within a minute")
 
 
-def _stop(server: subprocess.Popen) -> None:
+def _stop(processes: list[subprocess.Popen]) -> None:
+    """Stop each process's group (each leads one) and reap the processes."""
     for sig, grace in ((signal.SIGTERM, 15), (signal.SIGKILL, 5)):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, sig)
+        for process in processes:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+        deadline = time.monotonic() + grace
         try:
-            server.wait(grace)
+            for process in processes:
+                process.wait(max(0.0, deadline - time.monotonic()))
             break
         except subprocess.TimeoutExpired:
             continue
-    # Worker processes outlive their parent for a moment; the group is gone only when they are.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGKILL)
+    # Worker processes outlive their parent for a moment; a group is gone only when they are.
+    for process in processes:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
 
 
 def log_problems(log_path: Path) -> list[str]:

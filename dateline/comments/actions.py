@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -21,6 +20,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from dateline.core.actions import page_cache_purge_on_commit
+from dateline.core.ratelimit import claim_once
 from dateline.newsroom.models import COMMENT_COUNTS_TAG
 
 from . import checkers, markup
@@ -150,7 +150,7 @@ def _moderator_digest_schedule(*, now: datetime) -> None:
     from .tasks import send_moderator_digest
 
     window = settings.COMMENTS_MODERATOR_DIGEST_SECONDS
-    if cache.add(f"comments:digest-scheduled:{int(now.timestamp()) // window}", 1, window * 2):
+    if claim_once(f"comments:digest-scheduled:{int(now.timestamp()) // window}", window * 2):
         run_after = now + timedelta(seconds=window)
         send_moderator_digest.using(run_after=run_after).enqueue()
 

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 from wagtail.models import Site
 
-from dateline.core.ratelimit import rate_limit_hit
+from dateline.core.ratelimit import claim_once, rate_limit_hit
 
 from .models import (
     ConsentRecord,
@@ -177,7 +176,7 @@ def _purge_schedule(*, now: datetime) -> None:
     # forget those that never confirmed. No cron needed.
     from .tasks import purge_pending_subscribers
 
-    if cache.add(f"newsletter:purge-scheduled:{now:%Y-%m-%d}", 1, 2 * 24 * 3600):
+    if claim_once(f"newsletter:purge-scheduled:{now:%Y-%m-%d}", 2 * 24 * 3600):
         purge_pending_subscribers.using(run_after=now + timedelta(hours=1)).enqueue()
 
 
