@@ -17,7 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Site
 
-from dateline.core.http import client_ip, same_origin_post, wants_json
+from dateline.core.http import client_ip, rate_limit_key, same_origin_post, wants_json
 from dateline.core.ratelimit import rate_limit_hit
 from dateline.newsroom.models import ArticlePage
 
@@ -88,7 +88,8 @@ def signed_in_user(request):
 
 def rate_limited(request, form) -> int | None:
     limits = settings.COMMENTS_RATE_LIMITS
-    waits = [rate_limit_hit(scope="comment-ip", key=client_ip(request) or "-", limits=limits["ip"])]
+    network = rate_limit_key(client_ip(request))
+    waits = [rate_limit_hit(scope="comment-ip", key=network, limits=limits["ip"])]
     email = form.cleaned_data.get("email") or getattr(request.user, "email", "")
     if email:
         waits.append(
@@ -316,7 +317,7 @@ def report(request, pk: int):
     form = ReportForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if wait := rate_limit_hit(
-            scope="comment-report", key=client_ip(request) or "-", limits=[(10, 3600)]
+            scope="comment-report", key=rate_limit_key(client_ip(request)), limits=[(10, 3600)]
         ):
             message = f"You have sent many reports. Try again in {wait} seconds."
             if wants_json(request):
@@ -390,7 +391,7 @@ def erase_request(request):
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
         limited = rate_limit_hit(
-            scope="erase-ip", key=client_ip(request) or "-", limits=[(5, 3600)]
+            scope="erase-ip", key=rate_limit_key(client_ip(request)), limits=[(5, 3600)]
         ) or rate_limit_hit(scope="erase-email", key=email, limits=[(1, 86400)])
         if not limited and Comment.objects.filter(author_email=email).exists():
             actions.commenter_erasure_request(email=email)

@@ -1,4 +1,5 @@
 import functools
+import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -18,6 +19,17 @@ def client_ip(request: HttpRequest) -> str | None:
         if len(forwarded) >= proxies:
             return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR") or None
+
+
+def rate_limit_key(ip: str | None) -> str:
+    """The unit a rate limit counts: an IPv4 address, or an IPv6 /64 (one customer's block,
+    in which any device may take a new address whenever it likes)."""
+    if not ip:
+        return "-"
+    address = ipaddress.ip_address(ip)
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return ip
 
 
 def wants_json(request: HttpRequest) -> bool:

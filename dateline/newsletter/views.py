@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
 
 from dateline.core import captcha, formstamp
-from dateline.core.http import client_ip, same_origin_post, wants_json
+from dateline.core.http import client_ip, rate_limit_key, same_origin_post, wants_json
 from dateline.core.ratelimit import rate_limit_hit
 
 from . import actions, tokens
@@ -50,7 +50,8 @@ def signup(request):
     if not form.is_valid():
         return signup_failed(request, form, status=400)
     limits = [(settings.NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR, 3600)]
-    if wait := rate_limit_hit(scope="signup-ip", key=client_ip(request) or "-", limits=limits):
+    network = rate_limit_key(client_ip(request))
+    if wait := rate_limit_hit(scope="signup-ip", key=network, limits=limits):
         form.add_error(None, f"Too many signups from your network. Try again in {wait} seconds.")
         return signup_failed(request, form, status=429, retry_after=wait)
     site = Site.find_for_request(request)

@@ -43,3 +43,12 @@ def test_no_hit_is_lost_when_processes_count_at_once(file_cache):
 def test_claim_once_is_true_once(file_cache):
     assert claim_once("job:1", 60)
     assert not claim_once("job:1", 60)
+
+
+def test_ipv6_addresses_of_one_block_count_together():
+    from dateline.core.http import rate_limit_key
+
+    assert rate_limit_key("2001:db8:1:2::a") == rate_limit_key("2001:db8:1:2:ffff::b")
+    assert rate_limit_key("2001:db8:1:3::a") != rate_limit_key("2001:db8:1:2::a")
+    assert rate_limit_key("203.0.113.7") == "203.0.113.7"
+    assert rate_limit_key(None) == "-"

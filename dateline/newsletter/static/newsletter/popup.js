@@ -12,6 +12,21 @@
     try { localStorage.setItem(KEY, value); } catch (e) { /* private mode: ask again next time */ }
   }
 
+  // Forms in a cached page carry the stamp of when the page was cached: the first time the
+  // reader starts typing in one, ask for a fresh stamp so the fill time is measured truly.
+  document.querySelectorAll("[data-signup-form]").forEach(function (signupForm) {
+    signupForm.addEventListener("focusin", function once() {
+      signupForm.removeEventListener("focusin", once);
+      var url = dialog ? dialog.dataset.stampUrl : "/newsletter/stamp/";
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.json(); })
+        .then(function (data) {
+          if (data.issued) signupForm.querySelector('[name="issued"]').value = data.issued;
+        })
+        .catch(function () {});
+    });
+  });
+
   // The pages after a signup or a confirmation carry this marker: do not ask again.
   if (document.querySelector("[data-signup-confirmed]")) remember("subscribed");
   if (!dialog || !dialog.showModal || remembered()) return;
@@ -38,11 +53,6 @@
     opener = document.activeElement;
     dialog.showModal();
     remember("shown");  // once per visitor, even if they leave without answering
-    var stamp = dialog.querySelector('[name="issued"]');
-    fetch(dialog.dataset.stampUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (r) { return r.json(); })
-      .then(function (data) { if (data.issued) stamp.value = data.issued; })
-      .catch(function () {});
   }
 
   function onScroll() {
