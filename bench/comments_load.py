@@ -15,14 +15,13 @@ import http.client
 import json
 import re
 import secrets
-import statistics
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
+from .client import FormClient, percentile
 from .report import Report
 from .site import (
     ARTICLE_PATH,
@@ -39,7 +38,6 @@ from .site import (
 CLIENTS = 50
 POSTS_PER_CLIENT = 40
 REPEAT_EVERY = 10
-RETRIES = 3
 # Two granian processes of four threads each. A post costs the server about 16 ms of CPU,
 # mostly Python, and one process holds the GIL: on this 2-core machine one process managed
 # 48-56 comments/s, two 59-84 (interleaved runs, SQLite and PostgreSQL alike).
@@ -82,15 +80,16 @@ class Tally:
     problems: list[str] = field(default_factory=list)
 
 
-class Client:
+class Client(FormClient):
     """A reader's browser: one keep-alive connection, posting one comment after another."""
 
     def __init__(self, number: int, *, site: Site, article_id: int, run_id: str):
+        super().__init__(site.port)
+        self.origin = site.url
         self.number = number
         self.site = site
         self.article_id = article_id
         self.run_id = run_id
-        self.connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
         self.tally = Tally()
 
     def run(self, start: threading.Barrier, stop: threading.Event) -> Tally:
@@ -141,41 +140,11 @@ class Client:
             )
 
     def post(self, form: dict) -> tuple[int, dict] | None:
-        """POST with retries on 5xx and broken connections: the answer, or None on giving up."""
-        payload = urlencode(form)
-        failure = ""
-        for attempt in range(1 + RETRIES):
-            if attempt:
-                self.tally.retries += 1
-                time.sleep(0.25 * attempt)
-            started = time.perf_counter()
-            try:
-                status, data = self.request("POST", "/comments/post/", payload)
-            except (OSError, http.client.HTTPException) as error:
-                self.connection.close()  # the next request opens a new one
-                failure = f"{type(error).__name__}: {error}"
-                continue
-            self.tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if status < 500:
-                return status, data
-            failure = f"HTTP {status}"
-        self.tally.problems.append(
-            f"{form['post_key']}: gave up after {RETRIES} retries: {failure}"
-        )
-        return None
+        return super().post("/comments/post/", form, key=form["post_key"])
 
-    def request(self, method: str, path: str, payload: str | None = None) -> tuple[int, dict]:
-        headers = {"Accept": "application/json", "User-Agent": "dateline-bench"}
-        if payload is not None:
-            headers |= {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "Origin": self.site.url,
-            }
-        self.connection.request(method, path, body=payload, headers=headers)
-        response = self.connection.getresponse()
-        content = response.read()
-        is_json = response.getheader("Content-Type", "").startswith("application/json")
-        return response.status, json.loads(content) if is_json else {}
+    def attempted(self, key: str, attempt: int) -> None:
+        if attempt:
+            self.tally.retries += 1
 
 
 def article_id(site: Site) -> int:
@@ -238,12 +207,6 @@ def check(tallies: list[Tally], rows: list[tuple[int, str | None, str]]) -> tupl
     if misnamed:
         faults.append(f"{len(misnamed)} answers named a comment not stored under their key")
     return len(rows) - len(kept), len(sent) - len(kept), faults
-
-
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 def run() -> Report:

@@ -14,19 +14,17 @@ as many emails as it had attempts; every other address must get exactly one.
 import contextlib
 import email
 import email.policy
-import http.client
 import json
-import statistics
 import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
 
 from aiosmtpd.controller import Controller
 
+from .client import FormClient, percentile
 from .report import Report
 from .site import (
     PYTHON,
@@ -42,7 +40,6 @@ from .site import (
 
 CLIENTS = 50
 SIGNUPS_PER_CLIENT = 20
-RETRIES = 3
 # Two granian processes, as in the comments benchmark, and the one task worker of `make run`.
 WORKERS = 2
 SOURCES = ("page", "footer", "article", "popup")
@@ -141,13 +138,13 @@ class Tally:
         return sum(self.attempts.values()) - len(self.attempts)
 
 
-class Client:
+class Client(FormClient):
     """A reader's browser: one keep-alive connection, signing up one address after another."""
 
     def __init__(self, number: int, *, site: Site, addresses: list[str]):
+        super().__init__(site.port)
         self.number = number
         self.addresses = addresses
-        self.connection = http.client.HTTPConnection("127.0.0.1", site.port, timeout=60)
         self.tally = Tally()
 
     def run(self, start: threading.Barrier, stop: threading.Event) -> Tally:
@@ -174,36 +171,10 @@ class Client:
         self.tally.answers[data.get("message", "")] += 1
 
     def post(self, form: dict[str, str]) -> tuple[int, dict] | None:
-        """POST with retries on 5xx and broken connections: the answer, or None on giving up."""
-        payload = urlencode(form)
-        failure = ""
-        for attempt in range(1 + RETRIES):
-            if attempt:
-                time.sleep(0.25 * attempt)
-            self.tally.attempts[form["email"]] += 1
-            started = time.perf_counter()
-            try:
-                status, data = self.request("POST", "/newsletter/", payload)
-            except (OSError, http.client.HTTPException) as error:
-                self.connection.close()  # the next request opens a new one
-                failure = f"{type(error).__name__}: {error}"
-                continue
-            self.tally.latencies_ms.append((time.perf_counter() - started) * 1000)
-            if status < 500:
-                return status, data
-            failure = f"HTTP {status}"
-        self.tally.problems.append(f"{form['email']}: gave up after {RETRIES} retries: {failure}")
-        return None
+        return super().post("/newsletter/", form, key=form["email"])
 
-    def request(self, method: str, path: str, payload: str | None = None) -> tuple[int, dict]:
-        headers = {"Accept": "application/json", "User-Agent": "dateline-bench"}
-        if payload is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=payload, headers=headers)
-        response = self.connection.getresponse()
-        content = response.read()
-        is_json = response.getheader("Content-Type", "").startswith("application/json")
-        return response.status, json.loads(content) if is_json else {}
+    def attempted(self, key: str, attempt: int) -> None:
+        self.tally.attempts[key] += 1
 
 
 def load(site: Site) -> tuple[float, float, list[Tally]]:
@@ -309,12 +280,6 @@ def check(tallies: list[Tally], stored: dict, mail: list[Mail]) -> Outcome:
             f"e.g. {example}",
         )
     return outcome
-
-
-def percentile(values: list[float], pct: int) -> float:
-    if len(values) < 2:
-        return float("nan")
-    return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
 
 
 def run() -> Report:
