@@ -3,7 +3,9 @@
 import http.client
 import json
 import statistics
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 
 RETRIES = 3
@@ -64,3 +66,22 @@ def percentile(values: list[float], pct: int) -> float:
     if len(values) < 2:
         return float("nan")
     return statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def run_together(clients: list) -> tuple[float, list]:
+    """Every client's `run(start, stop)` in its own thread, released at the same moment.
+
+    Returns when they started (perf_counter) and their tallies. If one fails or the run is
+    interrupted, the others stop instead of posting on.
+    """
+    started: list[float] = []
+    start = threading.Barrier(len(clients), action=lambda: started.append(time.perf_counter()))
+    stop = threading.Event()
+    with ThreadPoolExecutor(len(clients)) as pool:
+        try:
+            tallies = list(pool.map(lambda client: client.run(start, stop), clients))
+        except BaseException:
+            stop.set()
+            start.abort()
+            raise
+    return started[0], tallies

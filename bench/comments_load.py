@@ -18,10 +18,9 @@ import secrets
 import threading
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from .client import FormClient, percentile
+from .client import FormClient, percentile, run_together
 from .report import Report
 from .site import (
     ARTICLE_PATH,
@@ -94,7 +93,7 @@ class Client(FormClient):
 
     def run(self, start: threading.Barrier, stop: threading.Event) -> Tally:
         try:
-            issued = self.request("GET", "/comments/stamp/")[1]["issued"]
+            issued = self.request("GET", "/forms/stamp/")[1]["issued"]
             start.wait()
             for n in range(POSTS_PER_CLIENT):
                 if stop.is_set():
@@ -168,19 +167,9 @@ def stored_comments(site: Site, article: int) -> list[tuple[int, str | None, str
 def load(site: Site, article: int) -> tuple[float, list[Tally]]:
     """All clients posting at once; the seconds from the first post to the last answer."""
     run_id = secrets.token_hex(4)
-    started: list[float] = []
-    start = threading.Barrier(CLIENTS, action=lambda: started.append(time.perf_counter()))
-    stop = threading.Event()
     clients = [Client(n, site=site, article_id=article, run_id=run_id) for n in range(CLIENTS)]
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        try:
-            tallies = list(pool.map(lambda client: client.run(start, stop), clients))
-        except BaseException:
-            # Interrupted, or a client failed: the others stop now instead of posting on.
-            stop.set()
-            start.abort()
-            raise
-    return time.perf_counter() - started[0], tallies
+    started, tallies = run_together(clients)
+    return time.perf_counter() - started, tallies
 
 
 def check(tallies: list[Tally], rows: list[tuple[int, str | None, str]]) -> tuple[int, int, list]:

@@ -19,12 +19,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-from .client import FormClient, percentile
+from .client import FormClient, percentile, run_together
 from .report import Report
 from .site import (
     PYTHON,
@@ -149,7 +148,7 @@ class Client(FormClient):
 
     def run(self, start: threading.Barrier, stop: threading.Event) -> Tally:
         try:
-            issued = self.request("GET", "/newsletter/stamp/")[1]["issued"]
+            issued = self.request("GET", "/forms/stamp/")[1]["issued"]
             start.wait()
             for n, address in enumerate(self.addresses):
                 if stop.is_set():
@@ -179,9 +178,6 @@ class Client(FormClient):
 
 def load(site: Site) -> tuple[float, float, list[Tally]]:
     """All clients signing up at once: when they started and ended (perf_counter), and tallies."""
-    started: list[float] = []
-    start = threading.Barrier(CLIENTS, action=lambda: started.append(time.perf_counter()))
-    stop = threading.Event()
     clients = [
         Client(
             n,
@@ -193,15 +189,8 @@ def load(site: Site) -> tuple[float, float, list[Tally]]:
         )
         for n in range(CLIENTS)
     ]
-    with ThreadPoolExecutor(CLIENTS) as pool:
-        try:
-            tallies = list(pool.map(lambda client: client.run(start, stop), clients))
-        except BaseException:
-            # Interrupted, or a client failed: the others stop now instead of posting on.
-            stop.set()
-            start.abort()
-            raise
-    return started[0], max(tally.finished for tally in tallies), tallies
+    started, tallies = run_together(clients)
+    return started, max(tally.finished for tally in tallies), tallies
 
 
 def await_mail(sink: Sink, expected: int) -> None:

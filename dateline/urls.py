@@ -14,6 +14,7 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.health, name="health"),
+    path("forms/stamp/", core_views.form_stamp, name="form_stamp"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
     path("favicon.ico", core_views.favicon),
     path("comments/", include("dateline.comments.urls")),

@@ -74,15 +74,18 @@ def edit_deadline(comment: Comment) -> datetime:
     return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
 
 
+def holds_token(comment: Comment, token: str | None) -> bool:
+    """The browser holds this comment's edit token: it wrote the comment."""
+    return bool(token and comment.edit_token_hash) and hmac.compare_digest(
+        comment.edit_token_hash, token_hash(token)
+    )
+
+
 def can_edit(comment: Comment, token: str | None, *, now: datetime | None = None) -> bool:
-    """The browser holds the comment's edit token and the edit window is still open."""
-    if not token or not comment.edit_token_hash or comment.erased_at:
+    """The browser wrote the comment and the edit window is still open."""
+    if comment.erased_at or comment.status not in (Status.PENDING, Status.APPROVED):
         return False
-    if comment.status not in (Status.PENDING, Status.APPROVED):
-        return False
-    if (now or timezone.now()) >= edit_deadline(comment):
-        return False
-    return hmac.compare_digest(comment.edit_token_hash, token_hash(token))
+    return (now or timezone.now()) < edit_deadline(comment) and holds_token(comment, token)
 
 
 def _log(action: str, *, comment=None, article=None, ban=None, by=None, note: str = "", now=None):
@@ -632,10 +635,18 @@ def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) ->
 
 
 def commenter_erasure_request(*, email: str) -> None:
-    """Email `email` a link that erases its comments' personal data: only its owner can."""
+    """Email `email` a link that erases its comments' personal data: only its owner can.
+
+    Only an address that has comments gets one, once a day at most; the caller answers the
+    same either way, so nobody learns who commented.
+    """
     from .tasks import send_erasure_link
 
-    transaction.on_commit(lambda: send_erasure_link.enqueue(email))
+    email = email.strip().lower()
+    if not Comment.objects.filter(author_email=email).exists():
+        return
+    if claim_once(f"comments:erasure-link:{email}", 24 * 3600):
+        transaction.on_commit(lambda: send_erasure_link.enqueue(email))
 
 
 def moderator_addresses(site: Site | None = None) -> list[str]:

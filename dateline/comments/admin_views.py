@@ -1,11 +1,10 @@
 """The moderation desk in the Wagtail admin: queue, comment in context, bans, thread switch."""
 
-import functools
 from datetime import timedelta
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,14 +34,8 @@ BAN_DURATIONS = [
 ]
 
 
-def moderator_required(view):
-    @functools.wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if not request.user.has_perm("comments.change_comment"):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapped
+MODERATE = "comments.change_comment"
+moderator_required = permission_required(MODERATE, raise_exception=True)
 
 
 class QueueFilters(forms.Form):
@@ -89,9 +82,8 @@ def queue(request):
     filters = QueueFilters(request.GET or None)
     status = request.GET.get("status") or "pending"
     page = paginate(request, filters.filtered(), per_page=50)
-    thread = None
-    if filters.is_valid() and filters.cleaned_data.get("article"):
-        thread = CommentThread.objects.filter(pk=filters.cleaned_data["article"]).first()
+    article_id = filters.cleaned_data.get("article") if filters.is_valid() else None
+    article = ArticlePage.objects.filter(pk=article_id).first() if article_id else None
     return render(
         request,
         "comments/admin/queue.html",
@@ -103,10 +95,8 @@ def queue(request):
             "counts": {
                 key: Comment.objects.in_queue(key).count() for key in ("pending", "reported")
             },
-            "article": ArticlePage.objects.filter(pk=request.GET.get("article") or 0).first()
-            if (request.GET.get("article") or "").isdigit()
-            else None,
-            "thread": thread,
+            "article": article,
+            "thread": CommentThread.objects.filter(pk=article.pk).first() if article else None,
             "thread_states": CommentThread.State.choices,
             "querystring": request.GET.urlencode(),
         },

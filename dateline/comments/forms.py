@@ -8,10 +8,6 @@ from .markup import clean_text
 from .models import CommentReport
 
 
-def form_stamp() -> str:
-    return formstamp.issue()
-
-
 class BodyField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(

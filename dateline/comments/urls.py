@@ -6,7 +6,6 @@ app_name = "comments"
 
 urlpatterns = [
     path("post/", views.post, name="post"),
-    path("stamp/", views.form_stamp_view, name="stamp"),
     path("mine/", views.mine, name="mine"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/reply/", views.reply, name="reply"),

@@ -17,13 +17,20 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Site
 
-from dateline.core.http import client_ip, rate_limit_key, same_origin_post, wants_json
+from dateline.core import formstamp
+from dateline.core.http import (
+    client_ip,
+    form_errors_json,
+    rate_limit_key,
+    same_origin_post,
+    wants_json,
+)
 from dateline.core.ratelimit import rate_limit_hit
 from dateline.newsroom.models import ArticlePage
 
 from . import actions, tokens
 from .edit_tokens import edit_token_for, remember_edit_token, remembered_tokens
-from .forms import CommentForm, EditForm, EraseConfirmForm, EraseRequestForm, ReportForm, form_stamp
+from .forms import CommentForm, EditForm, EraseConfirmForm, EraseRequestForm, ReportForm
 from .models import Comment
 from .policy import policy_for
 
@@ -45,10 +52,11 @@ def readable_comments():
     ).select_related("article", "parent")
 
 
-def comment_html(request, comment: Comment) -> str:
+def comment_html(request, comment: Comment, *, max_depth: int | None = None) -> str:
     """One of the visitor's own comments, as the thread would show it, pending or not."""
     pending = comment.status != Comment.Status.APPROVED
-    max_depth = policy_for(article=comment.article, request=request).max_depth
+    if max_depth is None:
+        max_depth = policy_for(article=comment.article, request=request).max_depth
     context = {
         "comment": comment,
         "pending": pending,
@@ -59,13 +67,9 @@ def comment_html(request, comment: Comment) -> str:
 
 def form_failed(request, form, *, article, status: int = 400, retry_after: int | None = None):
     """The form again with its messages and every word the reader typed."""
-    # With a new stamp, so a stale or altered one is not sent again.
-    form.data = form.data.copy()
-    form.data["issued"] = form_stamp()
+    formstamp.renew(form)
     if wants_json(request):
-        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-        first = next(iter(form.errors.values()), ["Your comment could not be posted."])[0]
-        response = JsonResponse({"message": str(first), "errors": errors}, status=status)
+        response = form_errors_json(form, status=status)
     else:
         parent_id = form.cleaned_data.get("parent") if hasattr(form, "cleaned_data") else None
         context = {
@@ -166,25 +170,23 @@ def post(request):
 
 @never_cache
 @require_GET
-def form_stamp_view(request):
-    return JsonResponse({"issued": form_stamp()})
-
-
-@never_cache
-@require_GET
 def mine(request):
     """The visitor's own comments on an article: pending ones to show, editable ones to mark."""
     tokens_by_id = remembered_tokens(request)
     article_id = request.GET.get("article", "")
-    found = Comment.objects.filter(pk__in=tokens_by_id.keys()).select_related("parent", "article")
+    found = Comment.objects.filter(
+        pk__in=tokens_by_id.keys(), status__in=[Comment.Status.PENDING, Comment.Status.APPROVED]
+    ).select_related("parent", "article")
     if article_id.isdigit():
         found = found.filter(article_id=int(article_id))
+    max_depths: dict[int, int] = {}  # one policy lookup per article, not per comment
     mine = []
     for comment in found:
-        if actions.token_hash(tokens_by_id[comment.pk]) != comment.edit_token_hash:
+        if not actions.holds_token(comment, tokens_by_id[comment.pk]):
             continue
-        if comment.status not in (Comment.Status.PENDING, Comment.Status.APPROVED):
-            continue
+        if comment.article_id not in max_depths:
+            policy = policy_for(article=comment.article, request=request)
+            max_depths[comment.article_id] = policy.max_depth
         editable = actions.can_edit(comment, tokens_by_id[comment.pk])
         mine.append(
             {
@@ -193,7 +195,7 @@ def mine(request):
                 "status": comment.status,
                 "editable": editable,
                 "edit_until": actions.edit_deadline(comment).isoformat() if editable else None,
-                "html": comment_html(request, comment),
+                "html": comment_html(request, comment, max_depth=max_depths[comment.article_id]),
             }
         )
     return JsonResponse({"comments": mine})
@@ -205,7 +207,7 @@ def detail(request, pk: int):
     """A comment on its own: where a reader lands after posting without JavaScript."""
     comment = get_object_or_404(readable_comments(), pk=pk)
     token = edit_token_for(request, comment)
-    own = token is not None and comment.edit_token_hash == actions.token_hash(token)
+    own = actions.holds_token(comment, token)
     if comment.status != Comment.Status.APPROVED and not own:
         raise Http404("No such comment.")
     return render(
@@ -229,7 +231,7 @@ def reply(request, pk: int):
     article = parent.article
     user = signed_in_user(request)
     form = CommentForm(
-        initial={"article": article.pk, "parent": parent.pk, "issued": form_stamp()},
+        initial={"article": article.pk, "parent": parent.pk, "issued": formstamp.issue()},
         signed_in=user is not None,
     )
     context = {"form": form, "article": article, "parent": parent, "signed_in_user": user}
@@ -278,8 +280,7 @@ def edit(request, pk: int):
 
 def form_failed_simple(request, form, template: str, comment: Comment):
     if wants_json(request):
-        first = next(iter(form.errors.values()), ["Not saved."])[0]
-        return JsonResponse({"message": str(first), "errors": form.errors}, status=400)
+        return form_errors_json(form, status=400)
     return render(request, template, {"comment": comment, "form": form}, status=400)
 
 
@@ -315,20 +316,15 @@ def delete(request, pk: int):
 def report(request, pk: int):
     comment = get_object_or_404(readable_comments(), pk=pk, status="approved")
     form = ReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if wait := rate_limit_hit(
-            scope="comment-report", key=rate_limit_key(client_ip(request)), limits=[(10, 3600)]
-        ):
-            message = f"You have sent many reports. Try again in {wait} seconds."
-            if wants_json(request):
-                response = JsonResponse({"message": message}, status=429)
-            else:
-                form.add_error(None, message)
-                response = render(
-                    request, "comments/report.html", {"comment": comment, "form": form}, status=429
-                )
-            response["Retry-After"] = str(wait)
-            return response
+    if request.method == "GET":
+        return render(request, "comments/report.html", {"comment": comment, "form": form})
+    status, wait = 400, None
+    if form.is_valid():
+        network = rate_limit_key(client_ip(request))
+        wait = rate_limit_hit(scope="comment-report", key=network, limits=[(10, 3600)])
+        if wait:
+            form.add_error(None, f"You have sent many reports. Try again in {wait} seconds.")
+            status = 429
         else:
             actions.comment_report(
                 comment=comment,
@@ -340,12 +336,14 @@ def report(request, pk: int):
             if wants_json(request):
                 return JsonResponse({"message": message})
             return render(request, "comments/report.html", {"comment": comment, "done": message})
-    status = 400 if request.method == "POST" else 200
-    if wants_json(request) and request.method == "POST":
-        return JsonResponse({"message": "Choose a reason.", "errors": form.errors}, status=status)
-    return render(
-        request, "comments/report.html", {"comment": comment, "form": form}, status=status
-    )
+    if wants_json(request):
+        response = form_errors_json(form, status=status)
+    else:
+        context = {"comment": comment, "form": form}
+        response = render(request, "comments/report.html", context, status=status)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
 
 
 def signed_link(request, token: str, *, purpose: str, template: str, act):
@@ -389,11 +387,9 @@ def erase_request(request):
     """A reader asks for their personal data to be erased; a link to their address proves it."""
     form = EraseRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        email = form.cleaned_data["email"].lower()
-        limited = rate_limit_hit(
-            scope="erase-ip", key=rate_limit_key(client_ip(request)), limits=[(5, 3600)]
-        ) or rate_limit_hit(scope="erase-email", key=email, limits=[(1, 86400)])
-        if not limited and Comment.objects.filter(author_email=email).exists():
+        email = form.cleaned_data["email"]
+        network = rate_limit_key(client_ip(request))
+        if not rate_limit_hit(scope="erase-ip", key=network, limits=[(5, 3600)]):
             actions.commenter_erasure_request(email=email)
         # The same answer whether or not the address has comments: nobody learns who does.
         return render(request, "comments/erase.html", {"sent_to": email})

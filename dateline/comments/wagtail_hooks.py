@@ -1,8 +1,9 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
+
+from dateline.core.admin_menu import PermissionMenuItem
 
 from . import admin_views
 from .models import SectionCommentPolicy
@@ -26,15 +27,14 @@ def register_moderation_urls():
     return [path("comments/", include(moderation_urls))]
 
 
-class ModeratorMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("comments.change_comment")
-
-
 @hooks.register("register_admin_menu_item")
 def register_moderation_menu_item():
-    return ModeratorMenuItem(
-        "Comments", reverse("comments_admin:queue"), icon_name="comment", order=250
+    return PermissionMenuItem(
+        "Comments",
+        reverse("comments_admin:queue"),
+        icon_name="comment",
+        order=250,
+        permission=admin_views.MODERATE,
     )
 
 
@@ -53,7 +53,7 @@ def register_section_policy_viewset():
 
 @hooks.register("register_page_header_buttons")
 def comments_button(page, user, view_name, next_url=None):
-    if page.specific_class.__name__ == "ArticlePage" and user.has_perm("comments.change_comment"):
+    if page.specific_class.__name__ == "ArticlePage" and user.has_perm(admin_views.MODERATE):
         yield Button(
             "Comments",
             reverse("comments_admin:queue") + f"?status=approved&article={page.pk}",

@@ -24,7 +24,7 @@ def backend() -> Captcha | None:
 
 def widget() -> SafeString:
     active = backend()
-    return mark_safe(active.widget_html()) if active else mark_safe("")
+    return mark_safe(active.widget_html() if active else "")  # the operator's own backend
 
 
 def passed(request) -> bool:

@@ -1,7 +1,7 @@
 """A signed note of when a form was handed out: bots post faster than people type.
 
 Pages that carry forms may be cached, so a stamp can be old; scripts on the page ask
-`/…/stamp/` for a fresh one when the reader starts typing.
+`/forms/stamp/` for a fresh one when the reader starts typing.
 """
 
 import time
@@ -28,3 +28,9 @@ def problem(stamp: str, *, min_seconds: int) -> str | None:
     if age > settings.FORM_STAMP_MAX_AGE:
         return "This form has been open a long time; please send it again."
     return None
+
+
+def renew(form) -> None:
+    """Give a refused, bound form a new stamp, so a stale or altered one is not sent again."""
+    form.data = form.data.copy()
+    form.data["issued"] = issue()

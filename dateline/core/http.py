@@ -3,7 +3,7 @@ import ipaddress
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponseForbidden, JsonResponse
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -69,3 +69,12 @@ def same_origin_post(view):
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def form_errors_json(
+    form, *, status: int, fallback: str = "Please check the form."
+) -> JsonResponse:
+    """A form's errors for a script: the first as `message`, all by field under `errors`."""
+    errors = {name: [str(error) for error in errs] for name, errs in form.errors.items()}
+    first = next(iter(errors.values()), [fallback])[0]
+    return JsonResponse({"message": first, "errors": errors}, status=status)

@@ -8,9 +8,18 @@ from django.template import loader
 from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
 
+from . import formstamp
 from .models import OutboxMessage
 from .pagination import paginate
+
+
+@never_cache
+@require_GET
+def form_stamp(request):
+    """A fresh stamp for a form in a cached page (see dateline.core.formstamp)."""
+    return JsonResponse({"issued": formstamp.issue()})
 
 
 @never_cache

@@ -1,8 +1,8 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 
 from . import views
+from .admin_menu import PermissionMenuItem
 
 outbox_urls = (
     [
@@ -19,13 +19,9 @@ def register_outbox_urls():
     return [path("outbox/", include(outbox_urls))]
 
 
-class SuperuserMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.is_superuser
-
-
 @hooks.register("register_settings_menu_item")
 def register_outbox_menu_item():
-    return SuperuserMenuItem(
+    # Readers' mail: superusers only.
+    return PermissionMenuItem(
         "Outbox (mail not sent)", reverse("core_outbox:index"), icon_name="mail", order=900
     )

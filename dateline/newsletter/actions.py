@@ -70,14 +70,20 @@ def is_suppressed(email: str) -> bool:
     return SuppressedAddress.objects.filter(email_key=email_key(email)).exists()
 
 
-def may_email(email: str, *, site: Site | None = None) -> bool:
-    """Not suppressed and not at a blocked domain."""
-    site = site or Site.objects.filter(is_default_site=True).first()
+def list_settings(site: Site | None = None) -> MailingListSettings:
+    return MailingListSettings.for_site(site or Site.objects.filter(is_default_site=True).first())
+
+
+def at_blocked_domain(email: str, blocked: set[str]) -> bool:
     domain = email.rsplit("@", 1)[1].lower()
-    blocked = MailingListSettings.for_site(site).blocked() if site else set()
-    return not is_suppressed(email) and not any(
-        domain == entry or domain.endswith("." + entry) for entry in blocked
-    )
+    return any(domain == entry or domain.endswith("." + entry) for entry in blocked)
+
+
+def may_email(email: str, *, blocked: set[str] | None = None) -> bool:
+    """Not suppressed and not at a blocked domain (`blocked`: the site's, unless given)."""
+    if blocked is None:
+        blocked = list_settings().blocked()
+    return not is_suppressed(email) and not at_blocked_domain(email, blocked)
 
 
 def within_daily_cap(*, scope: str, email: str) -> bool:
@@ -105,7 +111,6 @@ def subscriber_signup(
     email: str,
     newsletter_slugs: Iterable[str] | None = None,
     source: str,
-    copy: str = "",
     ip: str | None = None,
     site: Site | None = None,
 ) -> None:
@@ -119,7 +124,8 @@ def subscriber_signup(
     newsletters = chosen_newsletters(newsletter_slugs)
     if not newsletters:
         raise SignupRefused("Choose at least one newsletter.")
-    allowed = may_email(email, site=site)
+    mailing = list_settings(site)
+    allowed = may_email(email, blocked=mailing.blocked())
     with transaction.atomic():
         Subscriber.objects.bulk_create(
             [Subscriber(email=email, email_key=email_key(email), created_at=now)],
@@ -148,7 +154,7 @@ def subscriber_signup(
             action=ConsentRecord.Action.REQUESTED,
             at=now,
             source=source[:40],
-            copy=copy,
+            copy=f"{mailing.popup_title}\n{mailing.popup_body}",  # the words the reader saw
             newsletters=", ".join(n.name for n in newsletters)[:500],
             ip_hash=ip_hash(ip),
         )
@@ -194,8 +200,7 @@ def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
     subscriber.status = Status.CONFIRMED
     subscriber.confirmed_at = now
     subscriber.save(update_fields=["status", "confirmed_at"])
-    site = Site.objects.filter(is_default_site=True).first()
-    if site is not None and MailingListSettings.for_site(site).welcome_email:
+    if list_settings().welcome_email:
         from .tasks import send_signup_email
 
         subscriber_id = subscriber.pk
@@ -394,6 +399,10 @@ def address_unsuppress(*, suppressed: SuppressedAddress) -> None:
     suppressed.delete()
 
 
+def subscriber_keys(model, keys: list[str]) -> list[str]:
+    return list(model.objects.filter(email_key__in=keys).values_list("email_key", flat=True))
+
+
 @dataclass
 class ImportReport:
     added: int = 0
@@ -426,14 +435,20 @@ def subscribers_import(
     report = ImportReport(errors=[])
     now = timezone.now()
     newsletters = chosen_newsletters(newsletter_slugs)
+    unique: dict[str, str] = {}
+    for email in emails:
+        unique.setdefault(email_key(email), email)
+    # Read once for the whole file, not once per line.
+    keys = list(unique)
+    chunks = [keys[start : start + 1000] for start in range(0, len(keys), 1000)]
+    existing = {k for c in chunks for k in subscriber_keys(Subscriber, c)}
+    suppressed = {k for c in chunks for k in subscriber_keys(SuppressedAddress, c)}
+    blocked = list_settings().blocked()
     with transaction.atomic():
-        unique: dict[str, str] = {}
-        for email in emails:
-            unique.setdefault(email_key(email), email)
-        for email in unique.values():
-            if subscriber_by_email(email).exists():
+        for key, email in unique.items():
+            if key in existing:
                 report.already += 1
-            elif not may_email(email):
+            elif key in suppressed or at_blocked_domain(email, blocked):
                 report.suppressed += 1
             elif consent_source:
                 subscriber = Subscriber.objects.create(

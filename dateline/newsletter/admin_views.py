@@ -16,7 +16,8 @@ from dateline.core.pagination import paginate
 from . import actions
 from .models import Newsletter, Subscriber, Subscription, SuppressedAddress
 
-manage_list = permission_required("newsletter.change_subscriber", raise_exception=True)
+MANAGE_LIST = "newsletter.change_subscriber"
+manage_list = permission_required(MANAGE_LIST, raise_exception=True)
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 
 

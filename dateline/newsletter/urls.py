@@ -6,7 +6,6 @@ app_name = "newsletter"
 
 urlpatterns = [
     path("", views.signup, name="signup"),
-    path("stamp/", views.form_stamp, name="stamp"),
     path("confirm/<str:token>/", views.confirm, name="confirm"),
     path("manage/<str:token>/", views.manage, name="manage"),
     path("manage/<str:token>/data.json", views.manage_data, name="manage_data"),

@@ -8,13 +8,18 @@ to confirm, a few times a day at most) and is checked by Origin, honeypot and fi
 from django.conf import settings
 from django.http import JsonResponse
 from django.shortcuts import render
-from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
 
 from dateline.core import captcha, formstamp
-from dateline.core.http import client_ip, rate_limit_key, same_origin_post, wants_json
+from dateline.core.http import (
+    client_ip,
+    form_errors_json,
+    rate_limit_key,
+    same_origin_post,
+    wants_json,
+)
 from dateline.core.ratelimit import rate_limit_hit
 
 from . import actions, tokens
@@ -23,13 +28,9 @@ from .models import MailingListSettings, Subscriber
 
 
 def signup_failed(request, form, *, status: int, retry_after: int | None = None):
-    # The form comes back with a new stamp, so a stale or altered one is not sent again.
-    form.data = form.data.copy()
-    form.data["issued"] = formstamp.issue()
+    formstamp.renew(form)
     if wants_json(request):
-        errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
-        first = next(iter(form.errors.values()), ["Please try again."])[0]
-        response = JsonResponse({"message": str(first), "errors": errors}, status=status)
+        response = form_errors_json(form, status=status)
     else:
         response = render(request, "newsletter/signup.html", {"form": form}, status=status)
     if retry_after:
@@ -54,8 +55,6 @@ def signup(request):
     if wait := rate_limit_hit(scope="signup-ip", key=network, limits=limits):
         form.add_error(None, f"Too many signups from your network. Try again in {wait} seconds.")
         return signup_failed(request, form, status=429, retry_after=wait)
-    site = Site.find_for_request(request)
-    copy = MailingListSettings.for_request(request)
     try:
         actions.subscriber_signup(
             email=form.cleaned_data["email"],
@@ -63,22 +62,16 @@ def signup(request):
             if form.cleaned_data["choices_shown"]
             else None,
             source=form.cleaned_data["source"],
-            copy=f"{copy.popup_title}\n{copy.popup_body}",
             ip=client_ip(request),
-            site=site,
+            site=Site.find_for_request(request),
         )
     except actions.SignupRefused as refusal:
         form.add_error("email", refusal.message)
         return signup_failed(request, form, status=400)
+    after_submit = MailingListSettings.for_request(request).after_submit
     if wants_json(request):
-        return JsonResponse({"message": copy.after_submit})
-    return render(request, "newsletter/signup_done.html", {"message": copy.after_submit})
-
-
-@never_cache
-@require_GET
-def form_stamp(request):
-    return JsonResponse({"issued": formstamp.issue()})
+        return JsonResponse({"message": after_submit})
+    return render(request, "newsletter/signup_done.html", {"message": after_submit})
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,7 +1,8 @@
 from django.urls import include, path, reverse
 from wagtail import hooks
-from wagtail.admin.menu import MenuItem
 from wagtail.admin.viewsets.model import ModelViewSet
+
+from dateline.core.admin_menu import PermissionMenuItem
 
 from . import admin_views
 from .models import Newsletter
@@ -23,15 +24,14 @@ def register_list_urls():
     return [path("mailing-list/", include(list_urls))]
 
 
-class ListManagerMenuItem(MenuItem):
-    def is_shown(self, request):
-        return request.user.has_perm("newsletter.change_subscriber")
-
-
 @hooks.register("register_admin_menu_item")
 def register_subscribers_menu_item():
-    return ListManagerMenuItem(
-        "Subscribers", reverse("newsletter_admin:subscribers"), icon_name="group", order=255
+    return PermissionMenuItem(
+        "Subscribers",
+        reverse("newsletter_admin:subscribers"),
+        icon_name="group",
+        order=255,
+        permission=admin_views.MANAGE_LIST,
     )
 
 

@@ -32,6 +32,7 @@ RESERVED_SLUGS = frozenset(
         "authors",
         "comments",
         "feed",
+        "forms",
         "healthz",
         "media",
         "news-sitemap.xml",

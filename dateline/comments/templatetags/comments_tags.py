@@ -1,7 +1,9 @@
 from django import template
 from django.conf import settings
 
-from ..forms import CommentForm, form_stamp
+from dateline.core import formstamp
+
+from ..forms import CommentForm
 from ..selectors import thread_page
 
 register = template.Library()
@@ -21,7 +23,7 @@ def comment_section(context, thread):
     has_session = settings.SESSION_COOKIE_NAME in request.COOKIES
     user = request.user if has_session and request.user.is_authenticated else None
     form = CommentForm(
-        initial={"article": thread.article.pk, "issued": form_stamp()}, signed_in=bool(user)
+        initial={"article": thread.article.pk, "issued": formstamp.issue()}, signed_in=bool(user)
     )
     return {"request": request, "thread": thread, "form": form, "signed_in_user": user}
 

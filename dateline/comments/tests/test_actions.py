@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.utils import timezone
 
 from dateline.comments import actions
@@ -14,6 +13,7 @@ from dateline.comments.models import (
     CommentThread,
     ModerationEvent,
     ModeratorAlert,
+    ReplyNotificationAddress,
     SectionCommentPolicy,
 )
 from dateline.core import pagecache
@@ -343,14 +343,20 @@ class TestPersonalData:
         assert thread_count(article) == 0
 
 
-def test_a_refused_comment_leaves_nothing_behind(article, post, policy):
+def test_a_refused_comment_leaves_nothing_behind(
+    article, post, policy, django_capture_on_commit_callbacks
+):
     policy(banned_words="forbidden")
-    with pytest.raises(actions.CommentRefused):
+    with (
+        django_capture_on_commit_callbacks() as after_commit,
+        pytest.raises(actions.CommentRefused),
+    ):
         post(article, body="forbidden words", notify_replies=True)
     assert not Comment.objects.exists()
     assert not ModerationEvent.objects.exists()
     assert not ModeratorAlert.objects.exists()
-    assert cache.get(pagecache.tag_key(f"comments:{article.pk}")) is None
+    assert not ReplyNotificationAddress.objects.exists()
+    assert after_commit == []  # no purge, no email, no task queued
 
 
 class TestReviewedEdgeCases:

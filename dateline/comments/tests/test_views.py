@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from dateline.comments import actions
 from dateline.comments.edit_tokens import COOKIE_NAME
-from dateline.comments.forms import form_stamp
 from dateline.comments.models import Comment, CommentThread
+from dateline.core import formstamp
 from dateline.newsroom.tests.factories import make_article
 
 POST_URL = "/comments/post/"
@@ -20,7 +20,7 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 def old_stamp() -> str:
     """A form handed out a minute ago: long enough for a person to have typed."""
     with time_machine.travel(timezone.now() - timedelta(minutes=1)):
-        return form_stamp()
+        return formstamp.issue()
 
 
 def form(target, **fields) -> dict:
@@ -137,7 +137,7 @@ class TestBadInput:
         ]
 
     def test_posting_faster_than_a_person_types(self, client, article, open_policy):
-        response = client.post(POST_URL, form(article, issued=form_stamp()))
+        response = client.post(POST_URL, form(article, issued=formstamp.issue()))
         assert response.status_code == 400 and "quicker than anyone" in response.content.decode()
 
     @pytest.mark.parametrize("article_id", ["999999", "0", "-1", "1e9", "99999999999999999999"])

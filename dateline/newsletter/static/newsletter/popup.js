@@ -17,7 +17,7 @@
   document.querySelectorAll("[data-signup-form]").forEach(function (signupForm) {
     signupForm.addEventListener("focusin", function once() {
       signupForm.removeEventListener("focusin", once);
-      var url = dialog ? dialog.dataset.stampUrl : "/newsletter/stamp/";
+      var url = dialog ? dialog.dataset.stampUrl : "/forms/stamp/";
       fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
         .then(function (r) { return r.json(); })
         .then(function (data) {
