@@ -1,10 +1,16 @@
+import asyncio
+import contextlib
 import socket
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.core.management import call_command
+from django.db import close_old_connections, connection
+from django_tasks_db.management.commands import db_worker
 
 
 @pytest.fixture(autouse=True)
@@ -14,12 +20,20 @@ def _empty_cache():
     cache.clear()
 
 
+def keep_test_connection() -> None:
+    if not connection.in_atomic_block:
+        close_old_connections()
+
+
 @pytest.fixture
 def run_worker(db):
     """Run the real django-tasks-db worker until no task is due, as `make run` does."""
 
     def run() -> None:
-        call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+        # The worker drops connections that are not in autocommit mode, as a test's
+        # transaction is not: here it must keep the test's connection open.
+        with mock.patch.object(db_worker, "close_old_connections", keep_test_connection):
+            call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
 
     return run
 
@@ -40,25 +54,43 @@ def demo_article(demo_home):
 
 @dataclass
 class SmtpSink:
-    """A real SMTP server on loopback (aiosmtpd) that keeps what it is sent."""
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it is sent.
+
+    `reply`, if set, is called (in a thread of its own) with each envelope before it is
+    kept: it may return another SMTP reply ("550 5.1.1 No such user") to refuse the
+    message, which is then not kept, or block to hold the client waiting for the answer.
+    """
 
     host: str
     port: int
     messages: list = field(default_factory=list)
+    reply: Callable | None = None
+
+    @property
+    def url(self) -> str:
+        return f"smtp://{self.host}:{self.port}"
 
     def received(self) -> list:
         return [message_from_bytes(e.content, policy=policy.default) for e in self.messages]
 
+    def recipients(self) -> list[str]:
+        return [rcpt for envelope in self.messages for rcpt in envelope.rcpt_tos]
 
-@pytest.fixture
-def smtp_server(settings):
-    """Deliver the suite's mail by SMTP to a server on 127.0.0.1, as production would."""
+
+@contextlib.contextmanager
+def smtp_sink() -> Iterator[SmtpSink]:
     from aiosmtpd.controller import Controller
 
     sink = SmtpSink(host="127.0.0.1", port=0)
 
     class Handler:
         async def handle_DATA(self, server, session, envelope):
+            if sink.reply is not None:
+                answer = await asyncio.get_running_loop().run_in_executor(
+                    None, sink.reply, envelope
+                )
+                if answer:
+                    return answer
             sink.messages.append(envelope)
             return "250 Message accepted for delivery"
 
@@ -67,10 +99,19 @@ def smtp_server(settings):
         sink.port = probe.getsockname()[1]
     controller = Controller(Handler(), hostname=sink.host, port=sink.port)
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    yield sink
-    controller.stop()
+    try:
+        yield sink
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """Deliver the suite's mail by SMTP to a server on 127.0.0.1, as production would."""
+    with smtp_sink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST = sink.host
+        settings.EMAIL_PORT = sink.port
+        settings.EMAIL_USE_TLS = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        yield sink

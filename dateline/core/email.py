@@ -26,6 +26,36 @@ def email_render(*, template: str, context: Mapping) -> tuple[str, str, str | No
     return subject, text, html
 
 
+def email_build(
+    *,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    envelope_from: str | None = None,
+    connection=None,
+) -> EmailMultiAlternatives:
+    """One message from its rendered parts, From the site's address.
+
+    `envelope_from` is where bounces go (the SMTP MAIL FROM), when it differs from From.
+    """
+    headers = dict(headers or {})
+    if envelope_from:
+        headers.setdefault("From", settings.DEFAULT_FROM_EMAIL)
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=envelope_from or settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+        headers=headers,
+        connection=connection,
+    )
+    if html:
+        message.attach_alternative(html, "text/html")
+    return message
+
+
 def send_email(
     *,
     to: str,
@@ -36,14 +66,6 @@ def send_email(
 ) -> int:
     """Render `template` for `context` and send it to one address; returns messages sent."""
     subject, text, html = email_render(template=template, context=context)
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-        headers=dict(headers or {}),
-        connection=connection,
-    )
-    if html:
-        message.attach_alternative(html, "text/html")
-    return message.send()
+    return email_build(
+        to=to, subject=subject, text=text, html=html, headers=headers, connection=connection
+    ).send()

@@ -1,8 +1,17 @@
+import calendar
+from datetime import time
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from django.urls import reverse
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.models import Orderable
 
 
 @register_setting(icon="mail")
@@ -66,6 +75,14 @@ class MailingListSettings(BaseSiteSetting):
         return {line.strip().lower() for line in self.blocked_domains.splitlines() if line.strip()}
 
 
+WEEKDAYS = list(enumerate(calendar.day_name))
+
+
+class Frequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
 class Newsletter(models.Model):
     class Kind(models.TextChoices):
         DIGEST = "digest", "Daily digest"
@@ -83,6 +100,21 @@ class Newsletter(models.Model):
     is_active = models.BooleanField(default=True)
     selected_by_default = models.BooleanField(default=True)
     position = models.PositiveSmallIntegerField(default=0)
+    frequency = models.CharField(
+        "digest frequency",
+        max_length=6,
+        choices=Frequency.choices,
+        default=Frequency.DAILY,
+        help_text="For digests: how often the new articles go out.",
+    )
+    send_time = models.TimeField(
+        "digest time",
+        default=time(7, 0),
+        help_text="For digests: the local time (the site's time zone) they go out.",
+    )
+    send_weekday = models.PositiveSmallIntegerField(
+        "weekly digest day", choices=WEEKDAYS, default=0
+    )
 
     panels = [
         FieldPanel("name"),
@@ -93,6 +125,10 @@ class Newsletter(models.Model):
         FieldPanel("is_active"),
         FieldPanel("selected_by_default"),
         FieldPanel("position"),
+        MultiFieldPanel(
+            [FieldPanel("frequency"), FieldPanel("send_time"), FieldPanel("send_weekday")],
+            heading="Digest timetable",
+        ),
     ]
 
     class Meta:
@@ -141,6 +177,8 @@ class Subscription(models.Model):
     )
     newsletter = models.ForeignKey(Newsletter, on_delete=models.CASCADE, related_name="+")
     created_at = models.DateTimeField()
+    # For digests: the sections the reader chose; none chosen means every section.
+    sections = models.ManyToManyField("newsroom.SectionPage", blank=True, related_name="+")
 
     class Meta:
         constraints = [
@@ -197,3 +235,182 @@ class SuppressedAddress(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class Campaign(ClusterableModel):
+    """One send of a newsletter: an issue an editor composed, a digest, or a breaking alert."""
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue", "Issue"
+        DIGEST = "digest", "Digest"
+        ALERT = "alert", "Breaking news alert"
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        PAUSED = "paused", "Paused"
+        CANCELLED = "cancelled", "Cancelled"
+        SENT = "sent", "Sent"
+        NOTHING_NEW = "nothing", "Nothing new to send"
+
+    newsletter = models.ForeignKey(Newsletter, on_delete=models.PROTECT, related_name="campaigns")
+    kind = models.CharField(max_length=6, choices=Kind.choices, default=Kind.ISSUE)
+    subject = models.CharField(max_length=200)
+    intro = models.TextField(
+        blank=True, help_text="A few paragraphs above the articles; blank lines separate them."
+    )
+    status = models.CharField(max_length=9, choices=Status.choices, default=Status.DRAFT)
+    scheduled_at = models.DateTimeField(null=True, blank=True)
+    # Digests and alerts: the one send per newsletter and period, or per article.
+    key = models.CharField(max_length=100, unique=True, null=True, blank=True, editable=False)
+    period_start = models.DateTimeField(null=True, blank=True, editable=False)
+    period_end = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(null=True, blank=True, editable=False)
+    recipients_total = models.PositiveIntegerField(default=0, editable=False)
+    # The last trouble a worker met (a server refusing connections, say), for the admin.
+    last_error = models.CharField(max_length=500, blank=True, editable=False)
+
+    panels = [
+        FieldPanel("newsletter"),
+        FieldPanel("subject"),
+        FieldPanel("intro"),
+        InlinePanel("items", heading="Articles", label="Article", min_num=1),
+    ]
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "newsletter issue"
+
+    def __str__(self) -> str:
+        return self.subject
+
+    def get_absolute_url(self) -> str:
+        """The "view in browser" page: the issue as sent, without anyone's links."""
+        return reverse("newsletter:issue", args=[self.pk])
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and not self.editable:
+            raise ValidationError("This send has started: what went out cannot be changed.")
+
+    @property
+    def editable(self) -> bool:
+        return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+
+class CampaignArticle(Orderable):
+    campaign = ParentalKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    article = models.ForeignKey(
+        "newsroom.ArticlePage", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # What the editor picked, kept so that a deleted article can still be named.
+    headline = models.CharField(max_length=255, blank=True, editable=False)
+
+    panels = [PageChooserPanel("article", "newsroom.ArticlePage")]
+
+    def __str__(self) -> str:
+        return self.headline or str(self.article)
+
+    def save(self, *args, **kwargs):
+        if self.article is not None:
+            self.headline = self.article.title[:255]
+        super().save(*args, **kwargs)
+
+
+class CampaignVariant(models.Model):
+    """The message as rendered once for everyone who gets the same articles.
+
+    Personal links are placeholders, filled in per recipient at sending time.
+    """
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="variants")
+    key = models.CharField(max_length=200)
+    subject = models.CharField(max_length=200)
+    html = models.TextField()
+    text = models.TextField()
+    article_count = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "key"], name="variant_once_per_campaign")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} ({self.key})"
+
+
+class Delivery(models.Model):
+    """One recipient of one send, frozen when the send starts; the record of what happened."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        CLAIMED = "claimed", "Claimed by a worker"
+        # Handed to the mail server, acceptance not yet recorded: after a crash, in doubt.
+        ATTEMPTING = "attempting", "Being sent"
+        SENT = "sent", "Sent"
+        DEFERRED = "deferred", "Deferred (will retry)"
+        FAILED = "failed", "Failed"
+        SKIPPED = "skipped", "Skipped (left the list)"
+        IN_DOUBT = "in_doubt", "In doubt"
+        CANCELLED = "cancelled", "Cancelled"
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="deliveries")
+    subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(CampaignVariant, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField()
+    claim = models.CharField(max_length=80, blank=True)
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    # The email service's id for the message, when it gives one: how its webhooks find it.
+    provider_message_id = models.CharField(max_length=200, blank=True, db_index=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    complained_at = models.DateTimeField(null=True, blank=True)
+    unsubscribed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "subscriber"], name="delivery_once_per_subscriber"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["campaign", "status", "next_attempt_at"], name="delivery_due"),
+        ]
+        verbose_name_plural = "deliveries"
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} → {self.subscriber_id}: {self.status}"
+
+
+class MailEvent(models.Model):
+    """A bounce or complaint, from an email service's webhook or a returned DSN."""
+
+    class Kind(models.TextChoices):
+        HARD_BOUNCE = "hard_bounce", "Hard bounce"
+        SOFT_BOUNCE = "soft_bounce", "Soft bounce"
+        COMPLAINT = "complaint", "Complaint"
+
+    kind = models.CharField(max_length=11, choices=Kind.choices)
+    email = models.CharField(max_length=254)
+    email_key = models.CharField(max_length=254, db_index=True)
+    at = models.DateTimeField()
+    source = models.CharField(max_length=40)
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    detail = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.email}"

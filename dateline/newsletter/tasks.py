@@ -1,6 +1,12 @@
+from datetime import timedelta
+
+from django.utils import timezone
 from django_tasks import task
 
+from dateline.core.ratelimit import claim_once
+
 from . import actions, notifications
+from .models import Campaign
 
 
 @task()
@@ -16,3 +22,37 @@ def purge_pending_subscribers() -> int:
 @task()
 def send_change_confirmation(subscriber_id: int, new_email: str) -> bool:
     return notifications.change_confirmation_send(subscriber_id=subscriber_id, new_email=new_email)
+
+
+@task()
+def start_scheduled_campaign(campaign_id: int) -> bool:
+    return actions.campaign_start_scheduled(campaign_id=campaign_id)
+
+
+@task()
+def deliver_campaign(campaign_id: int) -> int:
+    """Send until done; if messages wait for a retry, come back when the first is due."""
+    outcome = actions.campaign_deliver(campaign_id=campaign_id)
+    still_sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
+    due = actions.campaign_next_due(campaign_id=campaign_id) if still_sending.exists() else None
+    if outcome.stopped == "no free connection":
+        due = timezone.now() + timedelta(seconds=5)
+    if due is not None and claim_once(f"newsletter:wake:{campaign_id}:{due.isoformat()}", 3600):
+        deliver_campaign.using(run_after=max(due, timezone.now())).enqueue(campaign_id)
+    return outcome.sent
+
+
+@task()
+def send_due_digests() -> int:
+    try:
+        return len(actions.digests_send_due())
+    finally:
+        actions.digests_schedule()
+
+
+@task()
+def send_article_alert(article_id: int) -> int:
+    from dateline.newsroom.models import ArticlePage
+
+    article = ArticlePage.objects.live().filter(pk=article_id).first()
+    return len(actions.article_alert_send(article=article)) if article else 0

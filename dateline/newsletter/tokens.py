@@ -27,16 +27,23 @@ def read_confirm(token: str) -> tuple[int, str]:
     return data["s"], data["e"]
 
 
-def unsubscribe_token(subscriber) -> str:
-    """Bound to the address too: after a change, old emails cannot reveal or stop the new one."""
-    return signed.make(UNSUBSCRIBE, {"s": subscriber.pk, "e": subscriber.email_key})
+def unsubscribe_token(subscriber, *, campaign_id: int | None = None) -> str:
+    """Bound to the address too: after a change, old emails cannot reveal or stop the new one.
+
+    A newsletter's link also names its send, so the send's report counts who left.
+    """
+    data = {"s": subscriber.pk, "e": subscriber.email_key}
+    if campaign_id is not None:
+        data["c"] = campaign_id
+    return signed.make(UNSUBSCRIBE, data)
 
 
-def read_unsubscribe(token: str) -> tuple[int, str]:
+def read_unsubscribe(token: str) -> tuple[int, str, int | None]:
     data = signed.read(UNSUBSCRIBE, token, max_age=None)
     if not isinstance(data.get("s"), int) or not isinstance(data.get("e"), str):
         raise BadToken(INVALID)
-    return data["s"], data["e"]
+    campaign_id = data.get("c")
+    return data["s"], data["e"], campaign_id if isinstance(campaign_id, int) else None
 
 
 def manage_token(subscriber) -> str:

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -11,4 +11,7 @@ urlpatterns = [
     path("manage/<str:token>/data.json", views.manage_data, name="manage_data"),
     path("change-address/<str:token>/", views.change, name="change"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("issues/<int:pk>/", views.issue, name="issue"),
+    # Email services' tracking webhooks (bounces, complaints), signed or authenticated.
+    path("webhooks/", include("anymail.urls")),
 ]

@@ -6,8 +6,9 @@ to confirm, a few times a day at most) and is checked by Origin, honeypot and fi
 """
 
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Site
@@ -22,9 +23,9 @@ from dateline.core.http import (
 )
 from dateline.core.ratelimit import rate_limit_hit
 
-from . import actions, tokens
+from . import actions, content, tokens
 from .forms import PreferencesForm, SignupForm
-from .models import MailingListSettings, Subscriber
+from .models import Campaign, MailingListSettings, Subscriber
 
 
 def signup_failed(request, form, *, status: int, retry_after: int | None = None):
@@ -95,13 +96,15 @@ def confirm(request, token: str):
 def unsubscribe(request, token: str):
     """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
     try:
-        subscriber_id, email = tokens.read_unsubscribe(token)
+        subscriber_id, email, campaign_id = tokens.read_unsubscribe(token)
         subscriber = Subscriber.objects.get(pk=subscriber_id, email_key=email)
     except (tokens.BadToken, Subscriber.DoesNotExist):
         error = "This link is not valid, or the address is no longer on our list."
         return render(request, "newsletter/unsubscribe.html", {"error": error}, status=400)
     if request.method == "POST":
-        actions.subscriber_unsubscribe(subscriber=subscriber, source="unsubscribe link")
+        actions.subscriber_unsubscribe(
+            subscriber=subscriber, source="unsubscribe link", campaign_id=campaign_id
+        )
         return render(request, "newsletter/unsubscribe.html", {"done": True})
     return render(request, "newsletter/unsubscribe.html", {"email": subscriber.email})
 
@@ -186,3 +189,23 @@ def change(request, token: str):
     except (tokens.BadToken, actions.SignupRefused) as bad:
         return render(request, "newsletter/change.html", {"error": bad.message}, status=400)
     return render(request, "newsletter/change.html", {"new": new})
+
+
+@require_GET
+def issue(request, pk: int):
+    """ "View in browser": a send as it went out, with the list's public links for anyone's."""
+    campaign = Campaign.objects.filter(
+        pk=pk, status__in=[Campaign.Status.SENDING, Campaign.Status.PAUSED, Campaign.Status.SENT]
+    ).first()
+    variant = campaign.variants.order_by("pk").first() if campaign else None
+    if variant is None:
+        raise Http404("No such newsletter issue.")
+    signup = reverse("newsletter:signup")
+    html = content.personalise(
+        variant.html,
+        {content.UNSUBSCRIBE: signup, content.MANAGE: signup, content.EMAIL: "your address"},
+        html=True,
+    )
+    response = HttpResponse(html)
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -4,8 +4,8 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from dateline.core.admin_menu import PermissionMenuItem
 
-from . import admin_views
-from .models import Newsletter
+from . import admin_views, campaign_views
+from .models import Campaign, Newsletter
 
 list_urls = (
     [
@@ -14,6 +14,15 @@ list_urls = (
         path("import/", admin_views.import_csv, name="import"),
         path("suppression/", admin_views.suppression, name="suppression"),
         path("suppression/<int:pk>/remove/", admin_views.unsuppress, name="unsuppress"),
+        path("sends/", campaign_views.campaigns, name="campaigns"),
+        path("sends/<int:pk>/", campaign_views.campaign, name="campaign"),
+        path("sends/<int:pk>/progress.json", campaign_views.progress, name="progress"),
+        path(
+            "sends/<int:pk>/preview.<str:fmt>",
+            campaign_views.preview,
+            name="preview",
+        ),
+        path("sends/<int:pk>/<slug:action>/", campaign_views.act, name="act"),
     ],
     "newsletter_admin",
 )
@@ -35,6 +44,31 @@ def register_subscribers_menu_item():
     )
 
 
+@hooks.register("register_admin_menu_item")
+def register_sends_menu_item():
+    return PermissionMenuItem(
+        "Newsletter sends",
+        reverse("newsletter_admin:campaigns"),
+        icon_name="mail",
+        order=256,
+        permission=campaign_views.SEND,
+    )
+
+
+class CampaignViewSet(ModelViewSet):
+    """Composing an issue: newsletter, subject, intro and articles; sending is on its page."""
+
+    model = Campaign
+    icon = "mail"
+    menu_label = "Newsletter issues"
+    add_to_admin_menu = False
+    list_display = ["subject", "newsletter", "kind", "status", "created_at"]
+    list_filter = ["status", "kind", "newsletter"]
+
+    def get_queryset(self, request):
+        return Campaign.objects.select_related("newsletter")
+
+
 class NewsletterViewSet(ModelViewSet):
     model = Newsletter
     icon = "mail"
@@ -47,3 +81,8 @@ class NewsletterViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_newsletter_viewset():
     return NewsletterViewSet("newsletters")
+
+
+@hooks.register("register_admin_viewset")
+def register_campaign_viewset():
+    return CampaignViewSet("newsletter_issues")

@@ -327,6 +327,11 @@ class ArticlePage(Page):
         max_length=255, blank=True, help_text="Leave empty to use the image's own credit."
     )
     topics = ParentalManyToManyField(Topic, blank=True, related_name="articles")
+    send_as_alert = models.BooleanField(
+        "send as a breaking news alert",
+        default=False,
+        help_text="When published, email it at once to the breaking news subscribers (once).",
+    )
 
     objects = PageManager.from_queryset(ArticlePageQuerySet)()
 
@@ -352,6 +357,7 @@ class ArticlePage(Page):
             label="Entry",
             help_text="Public and timestamped: what changed and why.",
         ),
+        FieldPanel("send_as_alert"),
     ]
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types: list[str] = []

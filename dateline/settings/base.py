@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_tasks",
     "django_tasks_db",
+    "anymail",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -213,6 +214,46 @@ NEWSLETTER_CONFIRMATIONS_PER_DAY = 3
 NEWSLETTER_CONFIRM_DAYS = env.int("NEWSLETTER_CONFIRM_DAYS", default=3)
 NEWSLETTER_PENDING_DAYS = env.int("NEWSLETTER_PENDING_DAYS", default=30)
 NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR = env.int("NEWSLETTER_SIGNUPS_PER_IP_PER_HOUR", default=10)
+
+# Sending newsletters. Several workers (on several machines) may send one campaign at once.
+NEWSLETTER_BATCH_SIZE = env.int("NEWSLETTER_BATCH_SIZE", default=100)
+# How long a worker's claim on a batch lasts without news from it (renewed while it works).
+NEWSLETTER_CLAIM_SECONDS = env.int("NEWSLETTER_CLAIM_SECONDS", default=300)
+# At most this many messages a second across every worker (0: as fast as the server takes).
+NEWSLETTER_RATE = env.int("NEWSLETTER_RATE", default=0)
+# At most this many connections to mail servers at once, across every worker.
+NEWSLETTER_CONNECTIONS = env.int("NEWSLETTER_CONNECTIONS", default=4)
+# Bulk mail through these servers or services, in turn (email URLs); default: EMAIL_URL.
+NEWSLETTER_EMAIL_URLS = env.list("NEWSLETTER_EMAIL_URLS", default=[])
+NEWSLETTER_SMTP_TIMEOUT = env.int("NEWSLETTER_SMTP_TIMEOUT", default=30)
+NEWSLETTER_MAX_ATTEMPTS = env.int("NEWSLETTER_MAX_ATTEMPTS", default=6)
+# The first retry after a temporary failure; each further one waits twice as long (max 1 h).
+NEWSLETTER_RETRY_SECONDS = env.int("NEWSLETTER_RETRY_SECONDS", default=60)
+NEWSLETTER_SOFT_BOUNCE_LIMIT = env.int("NEWSLETTER_SOFT_BOUNCE_LIMIT", default=3)
+NEWSLETTER_SOFT_BOUNCE_DAYS = env.int("NEWSLETTER_SOFT_BOUNCE_DAYS", default=30)
+# The envelope sender (Return-Path) of newsletters: where returned mail goes.
+NEWSLETTER_BOUNCE_ADDRESS = env.str("NEWSLETTER_BOUNCE_ADDRESS", default="")
+NEWSLETTER_MESSAGE_ID_DOMAIN = env.str("NEWSLETTER_MESSAGE_ID_DOMAIN", default="")
+# DKIM signing when sending straight by SMTP (a PEM private key file).
+NEWSLETTER_DKIM_KEY_FILE = env.str("NEWSLETTER_DKIM_KEY_FILE", default="")
+NEWSLETTER_DKIM_SELECTOR = env.str("NEWSLETTER_DKIM_SELECTOR", default="dateline")
+NEWSLETTER_DKIM_DOMAIN = env.str("NEWSLETTER_DKIM_DOMAIN", default="")
+# Email services' tracking webhooks (/newsletter/webhooks/<service>/tracking/): the basic
+# authentication "user:password" they are given, plus each service's own signing key.
+ANYMAIL = {
+    "WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="") or None,
+    **{
+        key: env.str(f"ANYMAIL_{key}")
+        for key in (
+            "MAILGUN_API_KEY",
+            "MAILGUN_WEBHOOK_SIGNING_KEY",
+            "POSTMARK_SERVER_TOKEN",
+            "SENDGRID_API_KEY",
+            "BREVO_API_KEY",
+        )
+        if env.str(f"ANYMAIL_{key}", default="")
+    },
+}
 
 LOGGING = {
     "version": 1,

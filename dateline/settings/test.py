@@ -18,3 +18,6 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Static files straight from the app directories: no collectstatic before a test run.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# A file, not memory: the newsletter tests run real worker processes against it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-dateline.sqlite3")}  # noqa: F405

@@ -18,8 +18,9 @@ from wagtail.models import Site
 
 from dateline.core.ratelimit import claim_once, rate_limit_hit
 
-from .models import (
+from ..models import (
     ConsentRecord,
+    Delivery,
     MailingListSettings,
     Newsletter,
     Subscriber,
@@ -28,6 +29,36 @@ from .models import (
 )
 
 Status = Subscriber.Status
+
+__all__ = [
+    "Confirmed",
+    "ImportReport",
+    "SignupRefused",
+    "address_suppress",
+    "address_unsuppress",
+    "at_blocked_domain",
+    "chosen_newsletters",
+    "email_key",
+    "email_normalise",
+    "ip_hash",
+    "is_suppressed",
+    "list_settings",
+    "mailbox_key",
+    "may_email",
+    "pending_subscribers_purge",
+    "subscriber_by_email",
+    "subscriber_confirm",
+    "subscriber_delete",
+    "subscriber_email_change",
+    "subscriber_email_change_request",
+    "subscriber_export",
+    "subscriber_keys",
+    "subscriber_preferences_set",
+    "subscriber_signup",
+    "subscriber_unsubscribe",
+    "subscribers_import",
+    "within_daily_cap",
+]
 
 
 class SignupRefused(Exception):
@@ -170,7 +201,7 @@ def subscriber_signup(
             subscriber.confirmations_sent += 1
         subscriber.save()
         if send:
-            from .tasks import send_signup_email
+            from ..tasks import send_signup_email
 
             subscriber_id = subscriber.pk
             transaction.on_commit(lambda: send_signup_email.enqueue(subscriber_id, template))
@@ -180,7 +211,7 @@ def subscriber_signup(
 def _purge_schedule(*, now: datetime) -> None:
     # Signups are what leave pending addresses behind: the first of each day has the worker
     # forget those that never confirmed. No cron needed.
-    from .tasks import purge_pending_subscribers
+    from ..tasks import purge_pending_subscribers
 
     if claim_once(f"newsletter:purge-scheduled:{now:%Y-%m-%d}", 2 * 24 * 3600):
         purge_pending_subscribers.using(run_after=now + timedelta(hours=1)).enqueue()
@@ -201,7 +232,7 @@ def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
     subscriber.confirmed_at = now
     subscriber.save(update_fields=["status", "confirmed_at"])
     if list_settings().welcome_email:
-        from .tasks import send_signup_email
+        from ..tasks import send_signup_email
 
         subscriber_id = subscriber.pk
         transaction.on_commit(
@@ -221,10 +252,21 @@ def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
 
 @transaction.atomic
 def subscriber_unsubscribe(
-    *, subscriber: Subscriber, newsletter: Newsletter | None = None, source: str
+    *,
+    subscriber: Subscriber,
+    newsletter: Newsletter | None = None,
+    source: str,
+    campaign_id: int | None = None,
 ) -> Subscriber:
-    """Stop one newsletter, or all of them; honoured at once."""
+    """Stop one newsletter, or all of them; honoured at once, even by a send in progress.
+
+    `campaign_id` is the send whose link was followed, for its report.
+    """
     now = timezone.now()
+    if campaign_id is not None:
+        Delivery.objects.filter(
+            campaign_id=campaign_id, subscriber=subscriber, unsubscribed_at__isnull=True
+        ).update(unsubscribed_at=now)
     subscriber = Subscriber.objects.select_for_update().get(pk=subscriber.pk)
     subscriptions = subscriber.subscriptions.all()
     if newsletter is not None:
@@ -287,7 +329,7 @@ def subscriber_email_change_request(*, subscriber: Subscriber, new_email: str) -
     Capped like signups, per new mailbox and per subscriber, so the form cannot be used to
     flood someone; the answer is the same whether or not an email went.
     """
-    from .tasks import send_change_confirmation
+    from ..tasks import send_change_confirmation
 
     new_email = email_normalise(new_email)
     if (

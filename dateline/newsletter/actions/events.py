@@ -1,0 +1,85 @@
+"""What comes back from a send: bounces and complaints, by webhook or by returned mail."""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..content import message_id_read
+from ..models import Delivery, MailEvent, SuppressedAddress
+from .subscribers import SignupRefused, address_suppress, email_key, email_normalise
+
+log = logging.getLogger(__name__)
+Kind = MailEvent.Kind
+
+__all__ = ["mail_event_record"]
+
+
+def _delivery(message_id: str, provider_message_id: str) -> Delivery | None:
+    deliveries = Delivery.objects.select_related("subscriber")
+    if ours := message_id_read(message_id):
+        campaign_id, subscriber_id = ours
+        return deliveries.filter(campaign_id=campaign_id, subscriber_id=subscriber_id).first()
+    if provider_message_id:
+        return deliveries.filter(provider_message_id=provider_message_id).first()
+    return None
+
+
+@transaction.atomic
+def mail_event_record(
+    *,
+    kind: str,
+    email: str,
+    source: str,
+    message_id: str = "",
+    provider_message_id: str = "",
+    detail: str = "",
+    at: datetime | None = None,
+) -> MailEvent | None:
+    """Record a bounce or complaint and act on it; None if it names no address we know.
+
+    A hard bounce or a complaint suppresses the address at once; soft bounces do when
+    NEWSLETTER_SOFT_BOUNCE_LIMIT of them arrive within NEWSLETTER_SOFT_BOUNCE_DAYS.
+    """
+    at = at or timezone.now()
+    delivery = _delivery(message_id, provider_message_id)
+    try:
+        email = email_normalise(email) if email else ""
+    except SignupRefused:
+        email = ""
+    if not email and delivery is not None:
+        email = delivery.subscriber.email
+    if not email:
+        log.warning("A %s from %s names no address: ignored (%s)", kind, source, detail[:100])
+        return None
+    event = MailEvent.objects.create(
+        kind=kind,
+        email=email,
+        email_key=email_key(email),
+        at=at,
+        source=source[:40],
+        delivery=delivery,
+        detail=detail[:300],
+    )
+    if delivery is not None and kind == Kind.HARD_BOUNCE:
+        Delivery.objects.filter(pk=delivery.pk, bounced_at__isnull=True).update(bounced_at=at)
+    if delivery is not None and kind == Kind.COMPLAINT:
+        Delivery.objects.filter(pk=delivery.pk, complained_at__isnull=True).update(complained_at=at)
+    if kind == Kind.HARD_BOUNCE:
+        address_suppress(email=email, reason=SuppressedAddress.Reason.BOUNCE, note=detail)
+    elif kind == Kind.COMPLAINT:
+        address_suppress(email=email, reason=SuppressedAddress.Reason.COMPLAINT, note=detail)
+    elif kind == Kind.SOFT_BOUNCE:
+        since = at - timedelta(days=settings.NEWSLETTER_SOFT_BOUNCE_DAYS)
+        soft = MailEvent.objects.filter(
+            email_key=event.email_key, kind=Kind.SOFT_BOUNCE, at__gte=since
+        ).count()
+        if soft >= settings.NEWSLETTER_SOFT_BOUNCE_LIMIT:
+            address_suppress(
+                email=email,
+                reason=SuppressedAddress.Reason.BOUNCE,
+                note=f"{soft} soft bounces in {settings.NEWSLETTER_SOFT_BOUNCE_DAYS} days",
+            )
+    return event

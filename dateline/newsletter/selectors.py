@@ -1,0 +1,95 @@
+"""What the admin and the command line show of a send: progress and report."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Campaign, Delivery
+
+DStatus = Delivery.Status
+RATE_WINDOW = 60
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    sent: int
+    failed: int
+    deferred: int
+    waiting: int
+    skipped: int
+    in_doubt: int
+    cancelled: int
+    bounced: int
+    complained: int
+    unsubscribed: int
+    rate: float  # messages a second over the last minute
+
+    @property
+    def done(self) -> int:
+        return self.sent + self.failed + self.skipped + self.in_doubt + self.cancelled
+
+    @property
+    def delivered(self) -> int:
+        return self.sent - self.bounced
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def seconds_left(self) -> int | None:
+        remaining = self.waiting + self.deferred
+        if not remaining:
+            return 0
+        return int(remaining / self.rate) if self.rate else None
+
+    def as_dict(self) -> dict:
+        return {
+            **self.__dict__,
+            "delivered": self.delivered,
+            "done": self.done,
+            "percent": self.percent,
+            "seconds_left": self.seconds_left,
+        }
+
+
+def campaign_articles(campaign: Campaign) -> list:
+    """The campaign's articles that are live, in the editor's order."""
+    from dateline.newsroom.models import ArticlePage
+
+    ids = [item.article_id for item in campaign.items.all() if item.article_id]
+    by_id = ArticlePage.objects.live().in_bulk(ids)
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def campaign_progress(campaign: Campaign) -> Progress:
+    """Deliveries by status, the recent rate, and what came back: one query."""
+    now = timezone.now()
+    window = RATE_WINDOW
+    if campaign.started_at:
+        window = min(RATE_WINDOW, max(1.0, (now - campaign.started_at).total_seconds()))
+    since = now - timedelta(seconds=window)
+    c = campaign.deliveries.aggregate(
+        **{status.value: Count("pk", filter=Q(status=status)) for status in DStatus},
+        bounced=Count("pk", filter=Q(bounced_at__isnull=False)),
+        complained=Count("pk", filter=Q(complained_at__isnull=False)),
+        unsubscribed=Count("pk", filter=Q(unsubscribed_at__isnull=False)),
+        recent=Count("pk", filter=Q(status=DStatus.SENT, sent_at__gte=since)),
+    )
+    return Progress(
+        total=campaign.recipients_total,
+        sent=c[DStatus.SENT],
+        failed=c[DStatus.FAILED],
+        deferred=c[DStatus.DEFERRED],
+        waiting=c[DStatus.QUEUED] + c[DStatus.CLAIMED] + c[DStatus.ATTEMPTING],
+        skipped=c[DStatus.SKIPPED],
+        in_doubt=c[DStatus.IN_DOUBT],
+        cancelled=c[DStatus.CANCELLED],
+        bounced=c["bounced"],
+        complained=c["complained"],
+        unsubscribed=c["unsubscribed"],
+        rate=c["recent"] / window,
+    )

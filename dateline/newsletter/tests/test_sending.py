@@ -1,0 +1,354 @@
+"""Sending a campaign through a real SMTP server on loopback (aiosmtpd)."""
+
+import threading
+from collections import Counter
+from datetime import timedelta
+from urllib.parse import urlparse
+
+import pytest
+import time_machine
+from django.db import connection
+from django.utils import timezone
+
+from dateline.newsletter import actions, content
+from dateline.newsletter.models import Campaign, Delivery, Subscriber, SuppressedAddress
+from dateline.newsletter.selectors import campaign_progress
+
+from .conftest import compose, subscribe
+
+Status = Delivery.Status
+
+
+def start(campaign, capture):
+    with capture(execute=True):
+        actions.campaign_start(campaign=campaign)
+    campaign.refresh_from_db()
+    return campaign
+
+
+def test_every_confirmed_subscriber_gets_one_message_with_bulk_headers(
+    newsletters, article, smtp_server, run_worker, django_capture_on_commit_callbacks
+):
+    digest = newsletters[0]
+    confirmed = [subscribe(f"reader{i}@example.com", digest) for i in range(12)]
+    subscribe("pending@example.com", digest, status="pending")
+    subscribe("left@example.com", digest, status="unsubscribed")
+    subscribe("other-list@example.com", newsletters[1])
+    suppressed = subscribe("bounced@example.com", digest)
+    actions.address_suppress(email="bounced@example.com", reason="bounce")
+    suppressed_later = subscribe("Suppressed@Example.com", digest)
+    SuppressedAddress.objects.create(
+        email="suppressed@example.com",
+        email_key="suppressed@example.com",
+        created_at=timezone.now(),
+    )
+
+    campaign = start(compose(digest, article), django_capture_on_commit_callbacks)
+    run_worker()
+
+    assert Counter(smtp_server.recipients()) == Counter(s.email for s in confirmed)
+    assert campaign.recipients_total == 12
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+    progress = campaign_progress(campaign)
+    assert (progress.sent, progress.failed, progress.in_doubt, progress.percent) == (12, 0, 0, 100)
+    assert not Delivery.objects.filter(subscriber__in=[suppressed, suppressed_later]).exists()
+
+    message = next(m for m in smtp_server.received() if m["To"] == confirmed[0].email)
+    assert message["Message-ID"] == content.message_id(campaign.pk, confirmed[0].pk)
+    assert message["List-Id"] == "Daily digest <daily.localhost>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert (
+        message["List-Unsubscribe"].strip().startswith("<http://testserver/newsletter/unsubscribe/")
+    )
+    assert message["Subject"] == "This week in the Middle East"
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    assert "US Gains Support From World Powers vs ISIS" in text and "Jane Reporter" in text
+    assert f"http://testserver/newsletter/issues/{campaign.pk}/" in text
+    assert confirmed[0].email in text and "@@dl-" not in text + html
+    # The CSS is inlined (a library, css-inline), the responsive rules kept.
+    assert 'class="headline" style="' in html and "@media" in html
+
+
+def test_the_one_click_header_unsubscribes_and_counts_in_the_report(
+    client, newsletters, article, smtp_server, django_capture_on_commit_callbacks
+):
+    reader = subscribe("reader@example.com", newsletters[0])
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    header = smtp_server.received()[0]["List-Unsubscribe"].strip().strip("<>")
+    response = client.post(urlparse(header).path, {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.UNSUBSCRIBED
+    assert campaign_progress(campaign).unsubscribed == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_leaving_during_a_send_takes_effect_for_messages_not_yet_sent(
+    newsletters, article, smtp_server
+):
+    readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(6)]
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+
+    def leave_on_first(envelope):
+        if len(smtp_server.messages) == 0:
+            actions.subscriber_unsubscribe(subscriber=readers[-1], source="test")
+            actions.address_suppress(email=readers[-2].email)
+            connection.close()
+
+    smtp_server.reply = leave_on_first
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    assert sorted(smtp_server.recipients()) == sorted(r.email for r in readers[:-2])
+    progress = campaign_progress(campaign)
+    assert (progress.sent, progress.skipped) == (4, 2)
+
+
+def test_a_permanent_refusal_fails_the_delivery_and_suppresses_the_address(
+    newsletters, article, smtp_server, django_capture_on_commit_callbacks
+):
+    subscribe("good@example.com", newsletters[0])
+    bad = subscribe("nobody@example.com", newsletters[0])
+    smtp_server.reply = lambda e: "550 5.1.1 No such user" if "nobody@" in e.rcpt_tos[0] else None
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    failed = Delivery.objects.get(subscriber=bad)
+    assert failed.status == Status.FAILED and failed.error.startswith("550")
+    assert SuppressedAddress.objects.filter(email_key="nobody@example.com").exists()
+    bad.refresh_from_db()
+    assert bad.status == Subscriber.Status.UNSUBSCRIBED
+    assert smtp_server.recipients() == ["good@example.com"]
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+
+
+def test_a_temporary_refusal_is_retried_later_and_delivered_once(
+    newsletters, article, smtp_server, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSLETTER_RETRY_SECONDS = 60
+    reader = subscribe("busy@example.com", newsletters[0])
+    refusals = []
+
+    def greylist(envelope):
+        if not refusals:
+            refusals.append(envelope)
+            return "451 4.7.1 Greylisted, try again later"
+        return None
+
+    smtp_server.reply = greylist
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    deferred = Delivery.objects.get(subscriber=reader)
+    assert deferred.status == Status.DEFERRED and deferred.error.startswith("451")
+    assert deferred.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert campaign_progress(campaign).deferred == 1
+    actions.campaign_deliver(campaign_id=campaign.pk)  # not due yet: nothing happens
+    assert smtp_server.messages == []
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=61)):
+        actions.campaign_deliver(campaign_id=campaign.pk)
+
+    deferred.refresh_from_db()
+    assert (deferred.status, deferred.attempts) == (Status.SENT, 2)
+    assert smtp_server.recipients() == ["busy@example.com"]
+
+
+def test_temporary_failures_give_up_after_the_last_attempt(
+    newsletters, article, smtp_server, fast_retries, django_capture_on_commit_callbacks
+):
+    fast_retries.NEWSLETTER_MAX_ATTEMPTS = 3
+    reader = subscribe("full@example.com", newsletters[0])
+    smtp_server.reply = lambda e: "452 4.2.2 Mailbox full"
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    delivery = Delivery.objects.get(subscriber=reader)
+    assert (delivery.status, delivery.attempts) == (Status.FAILED, 3)
+    # A full mailbox is not a reason to drop the reader.
+    assert not SuppressedAddress.objects.exists()
+
+
+def test_a_server_that_refuses_connections_defers_the_batch_and_says_why(
+    newsletters, article, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens on discard
+    settings.NEWSLETTER_RETRY_SECONDS = 60
+    for i in range(3):
+        subscribe(f"reader{i}@example.com", newsletters[0])
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+
+    outcome = actions.campaign_deliver(campaign_id=campaign.pk)
+
+    assert outcome.stopped == "connection"
+    campaign.refresh_from_db()
+    assert "Could not connect to the mail server" in campaign.last_error
+    assert campaign.status == Campaign.Status.SENDING
+    deliveries = Delivery.objects.filter(campaign=campaign)
+    assert {d.status for d in deliveries} <= {Status.QUEUED, Status.DEFERRED}
+    assert all(d.next_attempt_at > timezone.now() for d in deliveries)
+    assert not deliveries.filter(status=Status.FAILED).exists()
+
+
+def test_a_dropped_connection_and_a_timeout_are_retried_without_duplicates(
+    newsletters, article, smtp_server, fast_retries, django_capture_on_commit_callbacks
+):
+    fast_retries.NEWSLETTER_SMTP_TIMEOUT = 1
+    readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(5)]
+    trouble = {"reader1@example.com": "421 4.3.2 Shutting down", "reader3@example.com": "slow"}
+
+    def unreliable(envelope):
+        problem = trouble.pop(envelope.rcpt_tos[0], None)
+        if problem == "slow":
+            threading.Event().wait(1.5)  # past the client's timeout; then refused, not kept
+            return "451 4.4.2 Timeout"
+        return problem
+
+    smtp_server.reply = unreliable
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    assert Counter(smtp_server.recipients()) == Counter(r.email for r in readers)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Status.SENT}
+
+
+def test_pause_stops_the_workers_and_resume_goes_on_without_resending(
+    newsletters, article, smtp_server, run_worker, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSLETTER_BATCH_SIZE = 2
+    readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(4)]
+    campaign = start(compose(newsletters[0], article), django_capture_on_commit_callbacks)
+    actions.campaign_deliver(campaign_id=campaign.pk, max_seconds=0.0001)  # one batch
+
+    actions.campaign_pause(campaign=campaign)
+    run_worker()
+    assert len(smtp_server.messages) == 2
+    assert campaign_progress(campaign).waiting == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.campaign_resume(campaign=campaign)
+    run_worker()
+
+    assert Counter(smtp_server.recipients()) == Counter(r.email for r in readers)
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.SENT
+
+
+def test_cancel_stops_for_good(newsletters, article, smtp_server, run_worker, settings):
+    for i in range(3):
+        subscribe(f"reader{i}@example.com", newsletters[0])
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+
+    actions.campaign_cancel(campaign=campaign)
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    assert smtp_server.messages == []
+    assert campaign_progress(campaign).cancelled == 3
+    with pytest.raises(actions.CampaignError):
+        actions.campaign_resume(campaign=campaign)
+
+
+def test_a_send_with_no_recipients_is_refused_and_leaves_nothing(newsletters, article):
+    subscribe("pending@example.com", newsletters[0], status="pending")
+    campaign = compose(newsletters[0], article)
+
+    with pytest.raises(actions.CampaignError, match="No confirmed subscriber"):
+        actions.campaign_start(campaign=campaign)
+
+    campaign.refresh_from_db()
+    assert campaign.status == Campaign.Status.DRAFT
+    assert not campaign.deliveries.exists() and not campaign.variants.exists()
+
+
+def test_a_deleted_or_withdrawn_article_stops_the_send_and_is_named(newsletters, article):
+    subscribe("reader@example.com", newsletters[0])
+    campaign = compose(newsletters[0], article)
+    article.unpublish()
+    with pytest.raises(actions.CampaignError, match="is not published"):
+        actions.campaign_start(campaign=campaign)
+    article.delete()
+    with pytest.raises(actions.CampaignError, match="“US Gains Support.*” was deleted"):
+        actions.campaign_start(campaign=campaign)
+
+
+def test_a_started_send_cannot_start_twice(newsletters, article):
+    subscribe("reader@example.com", newsletters[0])
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+    with pytest.raises(actions.CampaignError, match="sending already"):
+        actions.campaign_start(campaign=campaign)
+    assert Delivery.objects.count() == 1
+
+
+def test_rows_of_a_stopped_worker_are_requeued_or_reported_in_doubt(newsletters, article):
+    for i in range(4):
+        subscribe(f"reader{i}@example.com", newsletters[0])
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+    rows = list(Delivery.objects.order_by("pk"))
+    dead = f"{actions.delivery.HOST}:999999999:dead"
+    later = timezone.now() + timedelta(minutes=5)
+    Delivery.objects.filter(pk=rows[0].pk).update(
+        status=Status.ATTEMPTING, claim=dead, claim_expires_at=later
+    )
+    Delivery.objects.filter(pk=rows[1].pk).update(
+        status=Status.CLAIMED, claim=dead, claim_expires_at=later
+    )
+    elsewhere = "another-host:12:live"
+    Delivery.objects.filter(pk=rows[2].pk).update(
+        status=Status.CLAIMED, claim=elsewhere, claim_expires_at=later
+    )
+    Delivery.objects.filter(pk=rows[3].pk).update(
+        status=Status.ATTEMPTING,
+        claim=elsewhere,
+        claim_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+    assert actions.deliveries_recover(campaign_id=campaign.pk) == (1, 2)
+
+    statuses = [d.status for d in Delivery.objects.order_by("pk")]
+    assert statuses == [Status.IN_DOUBT, Status.QUEUED, Status.CLAIMED, Status.IN_DOUBT]
+    assert actions.deliveries_in_doubt_resend(campaign=campaign) == 2
+    assert Delivery.objects.filter(status=Status.QUEUED).count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_and_two_servers_share_a_send_and_send_each_message_once(
+    newsletters, article, settings
+):
+    from conftest import smtp_sink
+
+    readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(40)]
+    settings.NEWSLETTER_BATCH_SIZE = 5
+    settings.NEWSLETTER_CONNECTIONS = 2
+    with smtp_sink() as first, smtp_sink() as second:
+        settings.NEWSLETTER_EMAIL_URLS = [first.url, second.url]
+        slow = threading.Event()
+        first.reply = second.reply = lambda envelope: slow.wait(0.01) and None
+        campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+
+        def work():
+            try:
+                actions.campaign_deliver(campaign_id=campaign.pk)
+            finally:
+                connection.close()
+
+        workers = [threading.Thread(target=work) for _ in range(2)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        received = first.recipients() + second.recipients()
+
+    assert Counter(received) == Counter(r.email for r in readers)
+    assert first.messages and second.messages
+    assert (
+        len({claim.split(":")[2] for claim in Delivery.objects.values_list("claim", flat=True)})
+        == 2
+    )
