@@ -275,7 +275,7 @@ def test_a_deleted_or_withdrawn_article_stops_the_send_and_is_named(newsletters,
     with pytest.raises(actions.CampaignError, match="is not published"):
         actions.campaign_start(campaign=campaign)
     article.delete()
-    with pytest.raises(actions.CampaignError, match="“US Gains Support.*” was deleted"):
+    with pytest.raises(actions.CampaignError, match=r"“US Gains Support.*” was deleted"):
         actions.campaign_start(campaign=campaign)
 
 
