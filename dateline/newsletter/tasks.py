@@ -1,5 +1,7 @@
+import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -31,10 +33,21 @@ def start_scheduled_campaign(campaign_id: int) -> bool:
 
 @task()
 def deliver_campaign(campaign_id: int) -> int:
-    """Send until done; if messages wait for a retry, come back when the first is due."""
-    outcome = actions.campaign_deliver(campaign_id=campaign_id)
-    still_sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
-    due = actions.campaign_next_due(campaign_id=campaign_id) if still_sending.exists() else None
+    """Send for up to half a lease, then hand over to a fresh task if work remains.
+
+    A worker killed mid-task leaves its task "running" for ever, so before sending, a
+    watchdog copy of this task is queued to run once the lease has run out (one per
+    campaign and lease period): it recovers the dead worker's claims and carries on.
+    """
+    sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
+    if not sending.exists():
+        return 0
+    lease = settings.NEWSLETTER_CLAIM_SECONDS
+    if claim_once(f"newsletter:watch:{campaign_id}:{int(time.time() // lease)}", 2 * lease):
+        watch_at = timezone.now() + timedelta(seconds=lease + 1)
+        deliver_campaign.using(run_after=watch_at).enqueue(campaign_id)
+    outcome = actions.campaign_deliver(campaign_id=campaign_id, max_seconds=lease / 2)
+    due = actions.campaign_next_due(campaign_id=campaign_id) if sending.exists() else None
     if outcome.stopped == "no free connection":
         due = timezone.now() + timedelta(seconds=5)
     if due is not None and claim_once(f"newsletter:wake:{campaign_id}:{due.isoformat()}", 3600):
