@@ -26,14 +26,24 @@ def keep_test_connection() -> None:
 
 
 @pytest.fixture
-def run_worker(db):
-    """Run the real django-tasks-db worker until no task is due, as `make run` does."""
+def run_worker(db, django_capture_on_commit_callbacks):
+    """Run the real django-tasks-db worker until no task is due, as `make run` does.
+
+    In a test's transaction nothing commits, so what a task queues "after commit" is run
+    when the task ends, and the worker goes round again for the tasks that queued.
+    """
 
     def run() -> None:
         # The worker drops connections that are not in autocommit mode, as a test's
         # transaction is not: here it must keep the test's connection open.
         with mock.patch.object(db_worker, "close_old_connections", keep_test_connection):
-            call_command("db_worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+            for _ in range(20):
+                with django_capture_on_commit_callbacks(execute=True) as queued:
+                    call_command(
+                        "db_worker", batch=True, startup_delay=False, interval=0, verbosity=0
+                    )
+                if not queued:
+                    return
 
     return run
 

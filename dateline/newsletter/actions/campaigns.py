@@ -435,6 +435,10 @@ def digests_schedule(*, now: datetime | None = None) -> datetime | None:
     if not slots:
         return None
     at = min(slots)
-    if claim_once(f"newsletter:digests-at:{at.isoformat()}", 8 * 24 * 3600):
-        transaction.on_commit(lambda: send_due_digests.using(run_after=at).enqueue())
+
+    def enqueue_once() -> None:
+        if claim_once(f"newsletter:digests-at:{at.isoformat()}", 8 * 24 * 3600):
+            send_due_digests.using(run_after=at).enqueue()
+
+    transaction.on_commit(enqueue_once)
     return at
