@@ -1,7 +1,7 @@
 """Run the benchmarks in turn and print their tables: `python -m bench [name ...]`.
 
-Exits non-zero when a benchmark finds the site misbehaving (comments or signups lost or
-doubled), not when it is slow: the figures are for people to read.
+Exits non-zero when a benchmark finds the site misbehaving (comments, signups or messages
+lost or doubled), not when it is slow: the figures are for people to read.
 """
 
 import argparse
@@ -9,11 +9,12 @@ import signal
 import sys
 import time
 
-from . import comments_load, signups_load
+from . import comments_load, newsletter_load, signups_load
 
 BENCHMARKS = {
     "comments": comments_load.run,
     "signups": signups_load.run,
+    "newsletters": newsletter_load.run,
 }
 
 

@@ -3,7 +3,7 @@ from django.conf import settings
 
 from dateline.core import formstamp
 
-from .models import Newsletter
+from .models import Newsletter, Subscription
 
 SOURCES = ["page", "footer", "article", "popup"]
 
@@ -54,6 +54,14 @@ class PreferencesForm(forms.Form):
     newsletters = forms.MultipleChoiceField(
         required=False, widget=forms.CheckboxSelectMultiple, choices=()
     )
+    sections = forms.TypedMultipleChoiceField(
+        required=False,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        choices=(),
+        label="Sections in my digests",
+        help_text="None ticked: every section.",
+    )
     new_email = forms.CharField(
         required=False,
         max_length=254,
@@ -71,3 +79,14 @@ class PreferencesForm(forms.Form):
             self.fields["newsletters"].initial = list(
                 subscriber.subscriptions.values_list("newsletter__slug", flat=True)
             )
+        from dateline.newsroom.models import SectionPage
+
+        self.fields["sections"].choices = list(
+            SectionPage.objects.live().order_by("path").values_list("pk", "title")
+        )
+        self.fields["sections"].initial = list(
+            Subscription.sections.through.objects.filter(
+                subscription__subscriber=subscriber,
+                subscription__newsletter__kind=Newsletter.Kind.DIGEST,
+            ).values_list("sectionpage_id", flat=True)
+        )

@@ -151,7 +151,9 @@ def manage(request, token: str):
         else:
             try:
                 actions.subscriber_preferences_set(
-                    subscriber=subscriber, newsletter_slugs=form.cleaned_data["newsletters"]
+                    subscriber=subscriber,
+                    newsletter_slugs=form.cleaned_data["newsletters"],
+                    digest_sections=form.cleaned_data["sections"],
                 )
                 notice = "Your choices are saved."
             except actions.SignupRefused as refusal:

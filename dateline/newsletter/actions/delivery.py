@@ -23,6 +23,7 @@ import socket
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 import environ
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
@@ -30,7 +31,7 @@ from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from dateline.core.ratelimit import claim_once, rate_limit_hit
@@ -251,23 +252,34 @@ class _Batch:
     status_checked: float = field(default_factory=time.monotonic)
 
 
-def _eligible(delivery_id: int, campaign: Campaign, token: str):
-    return (
-        Delivery.objects.filter(
-            pk=delivery_id,
-            claim=token,
-            status=DStatus.CLAIMED,
-            subscriber__status=Subscriber.Status.CONFIRMED,
-        )
-        .filter(
-            Exists(
-                Subscription.objects.filter(
-                    subscriber=OuterRef("subscriber"), newsletter_id=campaign.newsletter_id
-                )
-            )
-        )
-        .exclude(Exists(Suppressed.objects.filter(email_key=OuterRef("subscriber__email_key"))))
+@cache
+def _statements() -> tuple[str, str]:
+    """The two statements run for every message, as SQL: (record sent, begin attempt).
+
+    Written out because building them with the ORM cost more than the rest of sending a
+    message put together (measured with `make bench`: about 2 ms of 2.2 per message).
+    """
+    q = db_connection.ops.quote_name
+    delivery, subscriber = q(Delivery._meta.db_table), q(Subscriber._meta.db_table)
+    subscription, suppressed = q(Subscription._meta.db_table), q(Suppressed._meta.db_table)
+    record_sent = (
+        f"UPDATE {delivery} SET status = 'sent', sent_at = %s, provider_message_id = %s, "
+        "claim_expires_at = NULL, error = '' "
+        "WHERE id = %s AND claim = %s AND status IN ('attempting', 'in_doubt')"
     )
+    # The reader may still be mailed: confirmed, subscribed to this newsletter, not
+    # suppressed, checked in the statement that lets the message go.
+    begin = (
+        f"UPDATE {delivery} SET status = 'attempting', attempts = attempts + 1, "
+        "claim_expires_at = %s "
+        f"WHERE id = %s AND claim = %s AND status = 'claimed' AND EXISTS ("
+        f"SELECT 1 FROM {subscriber} s WHERE s.id = {delivery}.subscriber_id "
+        "AND s.status = 'confirmed' "
+        f"AND NOT EXISTS (SELECT 1 FROM {suppressed} x WHERE x.email_key = s.email_key)"
+        f") AND EXISTS (SELECT 1 FROM {subscription} u "
+        f"WHERE u.subscriber_id = {delivery}.subscriber_id AND u.newsletter_id = %s)"
+    )
+    return record_sent, begin
 
 
 def _record_sent(batch: _Batch) -> None:
@@ -275,15 +287,11 @@ def _record_sent(batch: _Batch) -> None:
         return
     delivery_id, provider_id = batch.sent_pending
     batch.sent_pending = None
-    recorded = Delivery.objects.filter(
-        pk=delivery_id, claim=batch.token, status__in=[DStatus.ATTEMPTING, DStatus.IN_DOUBT]
-    ).update(
-        status=DStatus.SENT,
-        sent_at=timezone.now(),
-        provider_message_id=provider_id[:200],
-        claim_expires_at=None,
-        error="",
-    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(
+            _statements()[0], [timezone.now(), provider_id[:200], delivery_id, batch.token]
+        )
+        recorded = cursor.rowcount
     batch.outcome.sent += 1
     if not recorded:
         raise LostClaim
@@ -291,13 +299,16 @@ def _record_sent(batch: _Batch) -> None:
 
 def _begin(batch: _Batch, delivery_id: int) -> bool:
     """Record the previous message and mark this one ATTEMPTING; False if it is not to go."""
-    now = timezone.now()
+    expires = timezone.now() + lease()
     with transaction.atomic():
         _record_sent(batch)
-        if _eligible(delivery_id, batch.campaign, batch.token).update(
-            status=DStatus.ATTEMPTING, attempts=F("attempts") + 1, claim_expires_at=now + lease()
-        ):
-            return True
+        with db_connection.cursor() as cursor:
+            cursor.execute(
+                _statements()[1],
+                [expires, delivery_id, batch.token, batch.campaign.newsletter_id],
+            )
+            if cursor.rowcount:
+                return True
         if not Delivery.objects.filter(
             pk=delivery_id, claim=batch.token, status=DStatus.CLAIMED
         ).update(status=DStatus.SKIPPED, claim="", claim_expires_at=None):

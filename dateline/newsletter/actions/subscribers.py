@@ -289,9 +289,15 @@ def subscriber_unsubscribe(
 
 @transaction.atomic
 def subscriber_preferences_set(
-    *, subscriber: Subscriber, newsletter_slugs: Iterable[str], source: str = "preferences"
+    *,
+    subscriber: Subscriber,
+    newsletter_slugs: Iterable[str],
+    digest_sections: Iterable[int] | None = None,
+    source: str = "preferences",
 ) -> Subscriber:
     """Keep exactly the chosen newsletters; none chosen is unsubscribing from all.
+
+    `digest_sections` are the sections the reader's digests cover (none: every section).
 
     The preferences link proves the address, so choosing newsletters again after leaving
     rejoins without a new confirmation.
@@ -308,6 +314,14 @@ def subscriber_preferences_set(
         [Subscription(subscriber=subscriber, newsletter=n, created_at=now) for n in chosen],
         ignore_conflicts=True,
     )
+    if digest_sections is not None:
+        from dateline.newsroom.models import SectionPage
+
+        sections = list(SectionPage.objects.filter(pk__in=list(digest_sections)))
+        for subscription in subscriber.subscriptions.filter(
+            newsletter__kind=Newsletter.Kind.DIGEST
+        ):
+            subscription.sections.set(sections)
     if subscriber.status != Status.CONFIRMED:
         subscriber.status = Status.CONFIRMED
         subscriber.confirmed_at = subscriber.confirmed_at or now

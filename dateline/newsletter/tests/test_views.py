@@ -230,6 +230,25 @@ def test_preferences_change_newsletters_and_unsubscribe_from_all(client, newslet
     assert subscriber.status == "confirmed"
 
 
+def test_digest_readers_choose_their_sections(client, newsletters):
+    from dateline.newsroom.tests.factories import make_section
+
+    middle_east = make_section(title="Middle East News", slug="middle-east-news")
+    make_section(title="Europe", slug="europe")
+    subscriber = confirmed()
+    path = manage_path(subscriber)
+    assert "Sections in my digests" in client.get(path).content.decode()
+
+    client.post(path, {"newsletters": ["daily"], "sections": [middle_east.pk], "action": "save"})
+
+    digest = subscriber.subscriptions.get(newsletter__slug="daily")
+    assert list(digest.sections.all()) == [middle_east]
+    page = client.get(path).content.decode()
+    assert f'value="{middle_east.pk}" id="id_sections_0" checked' in page.replace("\n", "")
+    client.post(path, {"newsletters": ["daily"], "action": "save"})
+    assert not digest.sections.exists()  # none ticked: every section
+
+
 def test_address_change_needs_the_new_address_to_confirm(
     client, newsletters, smtp_server, run_worker
 ):
