@@ -60,9 +60,10 @@ browser:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; fi
 	@[ -x /usr/bin/chromium ] || echo "No /usr/bin/chromium: browser tests will be skipped (install Debian's chromium)."
 
-## Load a throwaway site and print figures (2,000 comments, 1,000 signups from 50 clients each; SQLite, PostgreSQL).
+## Load throwaway sites and print figures (comments, signups, newsletters; SQLite, PostgreSQL).
+## `make bench BENCH=newsletters` runs one.
 bench: setup postgres
-	@$(PY) -m bench
+	@$(PY) -m bench $(BENCH)
 
 lint: setup
 	@$(UV) run --frozen ruff check .

@@ -75,6 +75,10 @@ class SmtpSink:
     port: int
     messages: list = field(default_factory=list)
     reply: Callable | None = None
+    # Called with each RCPT TO address: may return a refusal ("550 5.1.1 No such user").
+    refuse_rcpt: Callable | None = None
+    # The answer to every MAIL FROM, if not "250 OK".
+    refuse_mail: str | None = None
 
     @property
     def url(self) -> str:
@@ -94,6 +98,19 @@ def smtp_sink() -> Iterator[SmtpSink]:
     sink = SmtpSink(host="127.0.0.1", port=0)
 
     class Handler:
+        async def handle_MAIL(self, server, session, envelope, address, mail_options):
+            if sink.refuse_mail:
+                return sink.refuse_mail
+            envelope.mail_from = address
+            envelope.mail_options.extend(mail_options)
+            return "250 OK"
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if sink.refuse_rcpt is not None and (refusal := sink.refuse_rcpt(address)):
+                return refusal
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         async def handle_DATA(self, server, session, envelope):
             if sink.reply is not None:
                 answer = await asyncio.get_running_loop().run_in_executor(

@@ -11,6 +11,7 @@ import hmac
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parseaddr
 from functools import cache
 from html import escape
@@ -43,7 +44,7 @@ class ArticleItem:
     url: str
     summary: str
     byline: str
-    published: object
+    published: datetime
     section_id: int
     section_name: str
     section_path: str

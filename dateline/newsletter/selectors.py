@@ -68,7 +68,7 @@ def campaign_articles(campaign: Campaign) -> list:
 def campaign_progress(campaign: Campaign) -> Progress:
     """Deliveries by status, the recent rate, and what came back: one query."""
     now = timezone.now()
-    window = RATE_WINDOW
+    window = float(RATE_WINDOW)
     if campaign.started_at:
         window = min(RATE_WINDOW, max(1.0, (now - campaign.started_at).total_seconds()))
     since = now - timedelta(seconds=window)

@@ -15,10 +15,10 @@ from .models import MailEvent, MailingListSettings, Newsletter
 log = logging.getLogger(__name__)
 
 # anymail's normalised events, as the list acts on them.
+# "deferred" is left out: services send one per retry of a message they are still trying.
 TRACKING_KINDS = {
     "bounced": MailEvent.Kind.HARD_BOUNCE,
     "rejected": MailEvent.Kind.HARD_BOUNCE,
-    "deferred": MailEvent.Kind.SOFT_BOUNCE,
     "complained": MailEvent.Kind.COMPLAINT,
 }
 # Some services report soft bounces as "bounced"; their own type says which it was.

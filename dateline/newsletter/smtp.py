@@ -1,10 +1,16 @@
-"""Direct SMTP sending with a DKIM signature (dkimpy), for newsrooms that run their own relay.
+"""Newsletters by SMTP: knowing when a message was handed over, and DKIM signing (dkimpy).
+
+A connection that breaks while the server is answering the end of DATA leaves the message
+in doubt: the server may have queued it. `HandOverSMTP` notes the moment the whole message
+has been written, so the sender can tell "never sent" (retry) from "maybe delivered"
+(in doubt, not retried on its own).
 
 An email service (through django-anymail) signs for its own domain; a newsroom sending
 straight to its relay signs here, with the key whose public half is published in DNS at
 `<selector>._domainkey.<domain>`.
 """
 
+import smtplib
 from functools import cached_property
 
 import dkim
@@ -26,30 +32,71 @@ SIGNED_HEADERS = [
 ]
 
 
-class DKIMEmailBackend(EmailBackend):
+class HandOver:
+    """smtplib's DATA step, noting when the message has been written in full."""
+
+    handed_over = False
+
+    def data(self, msg):
+        self.putcmd("data")
+        code, reply = self.getreply()
+        if code != 354:
+            raise smtplib.SMTPDataError(code, reply)
+        if isinstance(msg, str):
+            msg = smtplib._fix_eols(msg).encode("ascii")
+        quoted = smtplib._quote_periods(msg)
+        if quoted[-2:] != smtplib.bCRLF:
+            quoted += smtplib.bCRLF
+        self.send(quoted + b"." + smtplib.bCRLF)
+        self.handed_over = True
+        return self.getreply()
+
+
+class HandOverSMTP(HandOver, smtplib.SMTP):
+    pass
+
+
+class HandOverSMTPSSL(HandOver, smtplib.SMTP_SSL):
+    pass
+
+
+class BulkEmailBackend(EmailBackend):
+    """Django's SMTP backend for newsletters: hand-over tracking, DKIM when configured."""
+
+    @property
+    def connection_class(self):
+        return HandOverSMTPSSL if self.use_ssl else HandOverSMTP
+
+    @property
+    def handed_over(self) -> bool:
+        return bool(getattr(self.connection, "handed_over", False))
+
     @cached_property
-    def dkim_key(self) -> bytes:
+    def dkim_key(self) -> bytes | None:
+        if not settings.NEWSLETTER_DKIM_KEY_FILE:
+            return None
         with open(settings.NEWSLETTER_DKIM_KEY_FILE, "rb") as handle:
             return handle.read()
 
     def _send(self, email_message) -> bool:
+        if self.connection is not None:
+            self.connection.handed_over = False
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
         from_email = sanitize_address(email_message.from_email, encoding)
         recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
         body = email_message.message().as_bytes(linesep="\r\n")
-        signature = dkim.sign(
-            body,
-            settings.NEWSLETTER_DKIM_SELECTOR.encode(),
-            settings.NEWSLETTER_DKIM_DOMAIN.encode(),
-            self.dkim_key,
-            include_headers=SIGNED_HEADERS,
-        )
-        try:
-            self.connection.sendmail(from_email, recipients, signature + body)
-        except Exception:
-            if not self.fail_silently:
-                raise
-            return False
+        if self.dkim_key:
+            body = (
+                dkim.sign(
+                    body,
+                    settings.NEWSLETTER_DKIM_SELECTOR.encode(),
+                    settings.NEWSLETTER_DKIM_DOMAIN.encode(),
+                    self.dkim_key,
+                    include_headers=SIGNED_HEADERS,
+                )
+                + body
+            )
+        self.connection.sendmail(from_email, recipients, body)
         return True

@@ -39,19 +39,30 @@ def deliver_campaign(campaign_id: int) -> int:
     watchdog copy of this task is queued to run once the lease has run out (one per
     campaign and lease period): it recovers the dead worker's claims and carries on.
     """
-    sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
-    if not sending.exists():
+    status = Campaign.objects.filter(pk=campaign_id).values_list("status", flat=True).first()
+    if status is None:
+        return 0
+    if status != Campaign.Status.SENDING:
+        # Paused or cancelled: still free a dead worker's rows, and report its doubt.
+        actions.deliveries_recover(campaign_id=campaign_id)
         return 0
     lease = settings.NEWSLETTER_CLAIM_SECONDS
     if claim_once(f"newsletter:watch:{campaign_id}:{int(time.time() // lease)}", 2 * lease):
         watch_at = timezone.now() + timedelta(seconds=lease + 1)
         deliver_campaign.using(run_after=watch_at).enqueue(campaign_id)
     outcome = actions.campaign_deliver(campaign_id=campaign_id, max_seconds=lease / 2)
+    if outcome.stopped == "time limit":
+        deliver_campaign.enqueue(campaign_id)
+        return outcome.sent
+    sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
     due = actions.campaign_next_due(campaign_id=campaign_id) if sending.exists() else None
     if outcome.stopped == "no free connection":
         due = timezone.now() + timedelta(seconds=5)
-    if due is not None and claim_once(f"newsletter:wake:{campaign_id}:{due.isoformat()}", 3600):
-        deliver_campaign.using(run_after=max(due, timezone.now())).enqueue(campaign_id)
+    if due is not None:
+        due = max(due, timezone.now())
+        # One wake-up per campaign and second, however many workers ask for it.
+        if claim_once(f"newsletter:wake:{campaign_id}:{int(due.timestamp())}", 3600):
+            deliver_campaign.using(run_after=due).enqueue(campaign_id)
     return outcome.sent
 
 

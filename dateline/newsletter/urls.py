@@ -1,4 +1,6 @@
+from anymail import urls as anymail_urls
 from django.urls import include, path
+from django.urls.resolvers import URLPattern
 
 from . import views
 
@@ -12,6 +14,19 @@ urlpatterns = [
     path("change-address/<str:token>/", views.change, name="change"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("issues/<int:pk>/", views.issue, name="issue"),
-    # Email services' tracking webhooks (bounces, complaints), signed or authenticated.
-    path("webhooks/", include("anymail.urls")),
+    # Email services' tracking webhooks (bounces, complaints): authenticated, and verified
+    # for the services that sign; refused when no webhook secret is configured.
+    path(
+        "webhooks/",
+        include(
+            (
+                [
+                    URLPattern(p.pattern, views.webhook_guard(p.callback), p.default_args, p.name)
+                    for p in anymail_urls.urlpatterns
+                    if p.name.endswith("_tracking_webhook")
+                ],
+                "anymail",
+            )
+        ),
+    ),
 ]

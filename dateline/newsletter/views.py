@@ -5,8 +5,11 @@ token: it changes nothing a forger could profit from (it can only ask an address
 to confirm, a few times a day at most) and is checked by Origin, honeypot and fill time.
 """
 
+import functools
+
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
@@ -202,6 +205,9 @@ def issue(request, pk: int):
     variant = campaign.variants.order_by("pk").first() if campaign else None
     if variant is None:
         raise Http404("No such newsletter issue.")
+    # An issue whose articles were withdrawn or deleted is withdrawn with them.
+    if campaign.items.filter(Q(article=None) | Q(article__live=False)).exists():
+        raise Http404("This newsletter issue is no longer available.")
     signup = reverse("newsletter:signup")
     html = content.personalise(
         variant.html,
@@ -211,3 +217,16 @@ def issue(request, pk: int):
     response = HttpResponse(html)
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+def webhook_guard(view):
+    """Refuse tracking webhooks unless a secret is configured: without one, anymail would
+    accept anyone's forged bounces (and so unsubscribe anyone)."""
+
+    @functools.wraps(view)
+    def guarded(request, *args, **kwargs):
+        if not (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET"):
+            return HttpResponseForbidden("Webhooks are off: set ANYMAIL_WEBHOOK_SECRET.")
+        return view(request, *args, **kwargs)
+
+    return csrf_exempt(guarded)

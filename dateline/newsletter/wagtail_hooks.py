@@ -1,5 +1,8 @@
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from dateline.core.admin_menu import PermissionMenuItem
@@ -55,6 +58,16 @@ def register_sends_menu_item():
     )
 
 
+class CampaignDeleteView(DeleteView):
+    """Only drafts: a send's records (who got what, bounces) and its once-only key must stay."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if self.object.status not in {Campaign.Status.DRAFT, Campaign.Status.SCHEDULED}:
+            messages.error(request, "A send that has started cannot be deleted; cancel it.")
+            return redirect("newsletter_admin:campaign", pk=self.object.pk)
+        return super().dispatch(request, *args, **kwargs)
+
+
 class CampaignViewSet(ModelViewSet):
     """Composing an issue: newsletter, subject, intro and articles; sending is on its page."""
 
@@ -64,6 +77,7 @@ class CampaignViewSet(ModelViewSet):
     add_to_admin_menu = False
     list_display = ["subject", "newsletter", "kind", "status", "created_at"]
     list_filter = ["status", "kind", "newsletter"]
+    delete_view_class = CampaignDeleteView
 
     def get_queryset(self, request):
         return Campaign.objects.select_related("newsletter")

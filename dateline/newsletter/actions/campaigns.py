@@ -3,7 +3,7 @@
 import math
 import zoneinfo
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -262,12 +262,16 @@ def campaign_cancel(*, campaign: Campaign) -> Campaign:
 @transaction.atomic
 def deliveries_in_doubt_resend(*, campaign: Campaign) -> int:
     """The operator's decision: send the in-doubt messages again (a few may arrive twice)."""
+    # Locked as by campaign_finish_if_done, so a worker finishing cannot cross this.
+    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
+    if campaign.status not in {CStatus.SENDING, CStatus.PAUSED, CStatus.SENT}:
+        raise CampaignError("In-doubt messages of a cancelled send are not sent again.")
     count = campaign.deliveries.filter(status=DStatus.IN_DOUBT).update(
         status=DStatus.QUEUED, claim="", error="", next_attempt_at=timezone.now()
     )
-    if count and Campaign.objects.filter(
-        pk=campaign.pk, status__in=[CStatus.SENT, CStatus.SENDING]
-    ).update(status=CStatus.SENDING, finished_at=None):
+    if count and campaign.status != CStatus.PAUSED:
+        campaign.status, campaign.finished_at = CStatus.SENDING, None
+        campaign.save(update_fields=["status", "finished_at"])
         _deliver_soon(campaign, count)
     return count
 
@@ -329,15 +333,24 @@ def _period(newsletter: Newsletter) -> timedelta:
 
 
 def digest_slot(newsletter: Newsletter, now: datetime) -> datetime:
-    """The latest time at or before `now` that this digest was due, in the site's zone."""
+    """The latest time at or before `now` that this digest was due, in the site's zone.
+
+    Compared as instants, not wall-clock times; a time that does not exist on a spring-
+    forward day is taken as the same instant moved forward (02:30 becomes 03:30).
+    """
     zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     local = now.astimezone(zone)
-    slot = datetime.combine(local.date(), newsletter.send_time, tzinfo=zone)
+    day = local.date()
     if newsletter.frequency == Frequency.WEEKLY:
-        slot -= timedelta(days=(local.weekday() - newsletter.send_weekday) % 7)
-    if slot > local:
-        slot -= _period(newsletter)
+        day -= timedelta(days=(local.weekday() - newsletter.send_weekday) % 7)
+    slot = _instant(day, newsletter.send_time, zone)
+    if slot > now:
+        slot = _instant(day - _period(newsletter), newsletter.send_time, zone)
     return slot
+
+
+def _instant(day, at, zone) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
 def _digest_items(start: datetime, end: datetime) -> list[ArticleItem]:
@@ -428,8 +441,9 @@ def digests_schedule(*, now: datetime | None = None) -> datetime | None:
     from ..tasks import send_due_digests
 
     now = now or timezone.now()
+    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
     slots = [
-        digest_slot(n, now) + _period(n)
+        _instant(digest_slot(n, now).astimezone(zone).date() + _period(n), n.send_time, zone)
         for n in Newsletter.objects.filter(kind=Newsletter.Kind.DIGEST, is_active=True)
     ]
     if not slots:

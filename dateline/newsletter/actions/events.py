@@ -37,14 +37,24 @@ def mail_event_record(
     provider_message_id: str = "",
     detail: str = "",
     at: datetime | None = None,
+    ours_only: bool = False,
 ) -> MailEvent | None:
     """Record a bounce or complaint and act on it; None if it names no address we know.
 
     A hard bounce or a complaint suppresses the address at once; soft bounces do when
-    NEWSLETTER_SOFT_BOUNCE_LIMIT of them arrive within NEWSLETTER_SOFT_BOUNCE_DAYS.
+    NEWSLETTER_SOFT_BOUNCE_LIMIT messages bounced softly within NEWSLETTER_SOFT_BOUNCE_DAYS.
+
+    `ours_only` is for returned mail, which anyone can write: it counts only when it
+    carries the signed Message-ID of one of our messages, and then acts on that message's
+    reader, whatever address the report names.
     """
     at = at or timezone.now()
     delivery = _delivery(message_id, provider_message_id)
+    if ours_only:
+        if delivery is None or not message_id_read(message_id):
+            log.info("A %s from %s is not about one of our messages: ignored", kind, source)
+            return None
+        email = delivery.subscriber.email
     try:
         email = email_normalise(email) if email else ""
     except SignupRefused:
@@ -73,9 +83,14 @@ def mail_event_record(
         address_suppress(email=email, reason=SuppressedAddress.Reason.COMPLAINT, note=detail)
     elif kind == Kind.SOFT_BOUNCE:
         since = at - timedelta(days=settings.NEWSLETTER_SOFT_BOUNCE_DAYS)
-        soft = MailEvent.objects.filter(
+        # Messages, not reports: a server may report one message's delay several times.
+        events = MailEvent.objects.filter(
             email_key=event.email_key, kind=Kind.SOFT_BOUNCE, at__gte=since
-        ).count()
+        )
+        soft = (
+            events.exclude(delivery=None).values("delivery").distinct().count()
+            + events.filter(delivery=None).count()
+        )
         if soft >= settings.NEWSLETTER_SOFT_BOUNCE_LIMIT:
             address_suppress(
                 email=email,

@@ -120,13 +120,34 @@ def test_a_started_send_cannot_be_edited_or_started_again(editor, newsletters, a
     assert campaign.subject == "This week in the Middle East"
 
 
-def test_readers_cannot_reach_the_send_pages(client, newsletters, article):
-    reader = get_user_model().objects.create_user("reader", "r@example.com", "pw-12345!")
-    client.force_login(reader)
+def test_admin_users_without_the_send_permission_cannot_send(client, newsletters, article):
+    from django.contrib.auth.models import Permission
+
+    staff = get_user_model().objects.create_user(
+        "writer", "w@example.com", "pw-12345!", is_staff=True
+    )
+    staff.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(staff)
+    subscribe("reader@example.com", newsletters[0])
     campaign = compose(newsletters[0], article)
-    assert client.post(f"{SENDS}{campaign.pk}/start/").status_code in (302, 403)
+    assert client.get("/admin/").status_code == 200  # in the admin, but not the sends
+    for path in ("", "progress.json", "preview.html"):
+        assert client.get(f"{SENDS}{campaign.pk}/{path}").status_code in (302, 403)
+    response = client.post(f"{SENDS}{campaign.pk}/start/")
+    assert response.status_code in (302, 403) and not response.url.endswith(f"/{campaign.pk}/")
     campaign.refresh_from_db()
     assert campaign.status == Campaign.Status.DRAFT
+
+
+def test_a_started_send_cannot_be_deleted(editor, newsletters, article):
+    subscribe("reader@example.com", newsletters[0])
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+    response = editor.post(f"/admin/newsletter_issues/delete/{campaign.pk}/", follow=True)
+    assert "cannot be deleted" in response.content.decode()
+    assert Campaign.objects.filter(pk=campaign.pk).exists()
+    draft = compose(newsletters[0], article)
+    editor.post(f"/admin/newsletter_issues/delete/{draft.pk}/")
+    assert not Campaign.objects.filter(pk=draft.pk).exists()
 
 
 @pytest.mark.django_db(transaction=True)

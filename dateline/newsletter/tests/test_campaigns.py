@@ -2,7 +2,7 @@
 
 import zoneinfo
 from collections import Counter
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 import time_machine
@@ -37,6 +37,11 @@ def test_digest_slots_follow_the_local_time_daily_and_weekly(paris):
     assert actions.digest_slot(weekly, at(2026, 11, 25, 12, 0)) == at(2026, 11, 20, 18, 30)
     # Across the change to summer time the slot keeps its local hour.
     assert actions.digest_slot(daily, at(2026, 3, 29, 8, 0)).utcoffset() == timedelta(hours=2)
+    # 02:30 does not exist on that day: the digest goes at the same instant, 03:30 summer time.
+    night = Newsletter(frequency="daily", send_time=time(2, 30))
+    slot = actions.digest_slot(night, datetime(2026, 3, 29, 3, 0, tzinfo=UTC))
+    assert slot == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+    assert actions.digest_slot(night, datetime(2026, 3, 29, 1, 0, tzinfo=UTC)) < slot
 
 
 @pytest.fixture

@@ -69,6 +69,23 @@ def test_a_feedback_loop_complaint_suppresses_the_address(sent, tmp_path):
     assert campaign_progress(campaign).complained == 1
 
 
+def test_returned_mail_about_no_message_of_ours_changes_nothing(sent, tmp_path):
+    """Anyone can write a bounce naming someone else: only our signed Message-ID counts,
+    and then for the reader that message went to, whatever address the report names."""
+    campaign, jane, _ = sent
+    forged = (MAIL / "dsn_hard_postfix.eml").read_text()  # a Message-ID that is not ours
+    (tmp_path / "forged.eml").write_text(forged)
+    assert "0 recorded, 0 unreadable" in read_bounces(tmp_path / "forged.eml")
+
+    ours_for_jane = returned(tmp_path, "dsn_hard_postfix.eml", campaign, jane)
+    ours_for_jane.write_text(ours_for_jane.read_text().replace("jane.doe@Example.NET", "x@y.org"))
+    read_bounces(ours_for_jane)
+
+    assert list(SuppressedAddress.objects.values_list("email_key", flat=True)) == [
+        "jane.doe@example.net"
+    ]
+
+
 def test_mbox_and_maildir_are_read_and_a_malformed_message_is_reported(sent, tmp_path):
     campaign, jane, reader = sent
     box = mailbox.mbox(tmp_path / "returned.mbox")
@@ -143,6 +160,13 @@ def test_a_soft_bounce_by_webhook_is_counted_not_suppressed(client, sent, settin
     assert response.status_code == 200
     assert MailEvent.objects.get().kind == MailEvent.Kind.SOFT_BOUNCE
     assert not SuppressedAddress.objects.exists()
+
+
+def test_webhooks_are_refused_while_no_secret_is_configured(client, sent, settings):
+    settings.ANYMAIL = {}
+    response = postmark(client, BOUNCE, "anyone:anything")
+    assert response.status_code == 403
+    assert not MailEvent.objects.exists() and not SuppressedAddress.objects.exists()
 
 
 def test_a_forged_webhook_is_refused_and_changes_nothing(client, sent, settings):

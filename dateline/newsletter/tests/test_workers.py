@@ -42,6 +42,7 @@ def start_worker(sink, var_dir: Path, name: str) -> subprocess.Popen:
         "SITE_URL": "http://testserver",
         "DATELINE_VAR_DIR": str(var_dir),
         "NEWSLETTER_BATCH_SIZE": "5",
+        "NEWSLETTER_CONNECTIONS": str(django_settings.NEWSLETTER_CONNECTIONS),
         "NEWSLETTER_CLAIM_SECONDS": "3",
         "LOG_LEVEL": "WARNING",
     }

@@ -15,7 +15,7 @@ from wagtail.models import Locale, Page, Site
 
 from dateline.comments.actions import thread_state_set
 from dateline.comments.models import CommentSettings, CommentThread
-from dateline.newsletter.models import MailingListSettings, Newsletter
+from dateline.newsletter.models import Campaign, CampaignArticle, MailingListSettings, Newsletter
 
 from ..actions import article_publish
 from ..models import (
@@ -54,7 +54,24 @@ def demo_content_load() -> HomePage:
     for spec in content["articles"]:
         _article(sections[spec["section"]], spec, sources, topics)
     _newsletters(sections.values())
+    _draft_issue()
     return home
+
+
+def _draft_issue() -> None:
+    """A newsletter issue ready to preview, test and send from admin → Newsletter sends."""
+    newsletter = Newsletter.objects.get(slug="middle-east-news")
+    if Campaign.objects.filter(newsletter=newsletter).exists():
+        return
+    campaign = Campaign.objects.create(
+        newsletter=newsletter,
+        subject="The Middle East this week",
+        intro="The coalition against ISIS is growing. Here is what happened this week.",
+    )
+    for position, article in enumerate(
+        ArticlePage.objects.live().order_by("-first_published_at")[:3]
+    ):
+        CampaignArticle.objects.create(campaign=campaign, article=article, sort_order=position)
 
 
 def _newsletters(sections) -> None:

@@ -37,9 +37,11 @@ class Command(BaseCommand):
                     source="returned mail",
                     message_id=report.message_id,
                     detail=" ".join(filter(None, [report.status, report.diagnostic])),
+                    ours_only=True,
                 )
                 recorded += event is not None
         self.stdout.write(f"{recorded} recorded, {unreadable} unreadable")
+        # Reports that name no message of ours (forged, or about other mail) are not counted.
 
     def messages(self, paths: list[str]):
         for path in map(Path, paths):
