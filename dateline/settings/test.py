@@ -1,5 +1,7 @@
 """The test suite: DATABASE_URL picks SQLite (default) or PostgreSQL."""
 
+import os
+
 from .base import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -20,4 +22,7 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # A file, not memory: the newsletter tests run real worker processes against it.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-dateline.sqlite3")}  # noqa: F405
+    # One per run, so two runs at once (a developer's and CI's) never share a file.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(VAR_DIR / f"test-dateline-{os.getpid()}.sqlite3")  # noqa: F405
+    }

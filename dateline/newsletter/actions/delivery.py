@@ -514,7 +514,8 @@ def _send_one(batch: _Batch, delivery: Delivery, variant: CampaignVariant) -> No
         return
     batch.refusals_in_a_row = 0
     status = getattr(message, "anymail_status", None)
-    batch.sent_pending = (delivery.pk, (status.message_id or "") if status else "")
+    provider_id = status.message_id if status and status.message_id is not None else ""
+    batch.sent_pending = (delivery.pk, str(provider_id))
 
 
 def _close(batch: _Batch) -> None:

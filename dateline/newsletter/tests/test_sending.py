@@ -422,6 +422,24 @@ def test_rows_of_a_stopped_worker_are_requeued_or_reported_in_doubt(newsletters,
     assert Delivery.objects.filter(status=Status.QUEUED).count() == 3
 
 
+def test_through_an_email_service_the_services_message_id_is_kept(newsletters, article, settings):
+    """django-anymail's test backend stands in for the service (outside this machine)."""
+    from django.core import mail
+
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(2)]
+    campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
+
+    actions.campaign_deliver(campaign_id=campaign.pk)
+
+    assert [m.to for m in mail.outbox] == [[r.email] for r in readers]
+    headers = mail.outbox[0].anymail_test_params["extra_headers"]
+    assert headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert headers["Message-ID"] == content.message_id(campaign.pk, readers[0].pk)
+    ids = Delivery.objects.order_by("pk").values_list("provider_message_id", flat=True)
+    assert list(ids) == ["0", "1"]
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_and_two_servers_share_a_send_and_send_each_message_once(
     newsletters, article, settings
