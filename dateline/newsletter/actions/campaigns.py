@@ -208,37 +208,46 @@ def campaign_start_scheduled(*, campaign_id: int) -> bool:
     return True
 
 
+def _move(campaign: Campaign, *, among: set[str], to: str, refusal: str, **fields) -> Campaign:
+    """Change the send's status if it is one of `among` (checked in the UPDATE itself)."""
+    if not Campaign.objects.filter(pk=campaign.pk, status__in=among).update(status=to, **fields):
+        raise CampaignError(refusal)
+    campaign.refresh_from_db()
+    return campaign
+
+
 @transaction.atomic
 def campaign_unschedule(*, campaign: Campaign) -> Campaign:
     """Back to a draft: the scheduled start will find nothing to do."""
-    updated = Campaign.objects.filter(pk=campaign.pk, status=CStatus.SCHEDULED).update(
-        status=CStatus.DRAFT, scheduled_at=None
+    return _move(
+        campaign,
+        among={CStatus.SCHEDULED},
+        to=CStatus.DRAFT,
+        refusal="This send is not scheduled.",
+        scheduled_at=None,
     )
-    if not updated:
-        raise CampaignError("This send is not scheduled.")
-    campaign.refresh_from_db()
-    return campaign
 
 
 @transaction.atomic
 def campaign_pause(*, campaign: Campaign) -> Campaign:
     """Stop sending: workers finish the message in hand and give the rest back."""
-    if not Campaign.objects.filter(pk=campaign.pk, status=CStatus.SENDING).update(
-        status=CStatus.PAUSED
-    ):
-        raise CampaignError("Only a send in progress can be paused.")
-    campaign.refresh_from_db()
-    return campaign
+    return _move(
+        campaign,
+        among={CStatus.SENDING},
+        to=CStatus.PAUSED,
+        refusal="Only a send in progress can be paused.",
+    )
 
 
 @transaction.atomic
 def campaign_resume(*, campaign: Campaign) -> Campaign:
     """Go on from where the send stopped: nothing already sent goes again."""
-    if not Campaign.objects.filter(pk=campaign.pk, status=CStatus.PAUSED).update(
-        status=CStatus.SENDING
-    ):
-        raise CampaignError("Only a paused send can be resumed.")
-    campaign.refresh_from_db()
+    campaign = _move(
+        campaign,
+        among={CStatus.PAUSED},
+        to=CStatus.SENDING,
+        refusal="Only a paused send can be resumed.",
+    )
     waiting = campaign.deliveries.filter(status__in=[DStatus.QUEUED, DStatus.DEFERRED]).count()
     _deliver_soon(campaign, waiting)
     return campaign
@@ -247,15 +256,16 @@ def campaign_resume(*, campaign: Campaign) -> Campaign:
 @transaction.atomic
 def campaign_cancel(*, campaign: Campaign) -> Campaign:
     """Stop for good: what was not sent never will be."""
-    active = [CStatus.SCHEDULED, CStatus.SENDING, CStatus.PAUSED]
-    if not Campaign.objects.filter(pk=campaign.pk, status__in=active).update(
-        status=CStatus.CANCELLED, finished_at=timezone.now()
-    ):
-        raise CampaignError("Only a scheduled, sending or paused send can be cancelled.")
+    campaign = _move(
+        campaign,
+        among={CStatus.SCHEDULED, CStatus.SENDING, CStatus.PAUSED},
+        to=CStatus.CANCELLED,
+        refusal="Only a scheduled, sending or paused send can be cancelled.",
+        finished_at=timezone.now(),
+    )
     campaign.deliveries.filter(status__in=[DStatus.QUEUED, DStatus.DEFERRED]).update(
         status=DStatus.CANCELLED
     )
-    campaign.refresh_from_db()
     return campaign
 
 
