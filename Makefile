@@ -11,7 +11,7 @@ PYTHON ?= python3.11
 UV := $(PYTHON) -m uv
 PY := $(UV) run --frozen --python $(PYTHON) python
 
-.PHONY: run setup test test-sqlite test-postgres browser postgres lint format bench clean
+.PHONY: run setup test test-sqlite test-postgres browser nginx postgres lint format bench clean
 
 ## Install uv and the locked dependencies (idempotent).
 setup:
@@ -34,7 +34,7 @@ run: setup
 	wait
 
 ## The whole suite on SQLite, then on PostgreSQL.
-test: setup browser
+test: setup browser nginx
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
@@ -59,6 +59,10 @@ browser:
 	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; fi
 	@[ -x /usr/bin/chromium ] || echo "No /usr/bin/chromium: browser tests will be skipped (install Debian's chromium)."
+
+## Debian's nginx, for the tests of the shipped front (deploy/); never started as a service.
+nginx: setup
+	@$(PY) -c "from bench.http_tools import nginx_binary; nginx_binary()"
 
 ## Load throwaway sites and print figures (comments, signups, newsletters; SQLite, PostgreSQL).
 ## `make bench BENCH=newsletters` runs one.

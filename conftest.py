@@ -15,9 +15,13 @@ from django_tasks_db.management.commands import db_worker
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
+    from dateline.core.pagecache import local_pages
+
     cache.clear()
+    local_pages.clear()
     yield
     cache.clear()
+    local_pages.clear()
 
 
 def keep_test_connection() -> None:

@@ -9,9 +9,10 @@ import signal
 import sys
 import time
 
-from . import comments_load, newsletter_load, signups_load
+from . import comments_load, newsletter_load, pages_load, signups_load
 
 BENCHMARKS = {
+    "pages": pages_load.run,
     "comments": comments_load.run,
     "signups": signups_load.run,
     "newsletters": newsletter_load.run,

@@ -7,11 +7,19 @@ from the cache until one of the tags is purged (`dateline.core.actions.page_cach
 Purging a tag replaces its version token; an entry is served only while every tag it was
 stored with still has the version it was stored with. A counter bumped on every purge guards
 the window between rendering and storing: a page rendered while a purge happened is not kept.
+
+Each process also keeps the pages it served last in memory, and serves them without asking
+the shared cache for PAGE_CACHE_LOCAL_SECONDS (default 0.5 s) after it last checked their
+tags: a page read thousands of times a second costs one cache round trip per half second
+per process, and a change still shows within that half second.
 """
 
 import functools
 import hashlib
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
@@ -28,7 +36,15 @@ SITE_TAG = "site"
 # Campaign parameters do not change a page; leaving them out of the key keeps a viral link,
 # shared with a different utm_source on every network, on one cache entry.
 IGNORED_QUERY_PARAMS = frozenset({"fbclid", "gclid", "mc_cid", "mc_eid", "ref"})
-STORED_HEADERS = ("Content-Type", "Content-Language", "Last-Modified", "ETag", "Cache-Tag")
+STORED_HEADERS = (
+    "Content-Type",
+    "Content-Language",
+    "Last-Modified",
+    "ETag",
+    "Cache-Tag",
+    "X-Accel-Expires",
+    "X-Frame-Options",
+)
 
 
 @dataclass(frozen=True)
@@ -108,6 +124,39 @@ def set_public_headers(response: HttpResponse) -> None:
     if not response.has_header("ETag"):
         response["ETag"] = quote_etag(hashlib.blake2b(response.content, digest_size=16).hexdigest())
     response["Cache-Tag"] = " ".join(sorted(response.cache_tags))  # type: ignore[attr-defined]
+    # nginx in front keeps the page this long (a micro-cache: it serves the viral page
+    # without Python, and every change shows within that time without any purge reaching
+    # it); other caches follow s-maxage.
+    response["X-Accel-Expires"] = str(settings.PAGE_CACHE_PROXY_SECONDS)
+
+
+class LocalPages:
+    """The pages this process served last: (page, when its tags were last checked)."""
+
+    def __init__(self, size: int = 256):
+        self.size = size
+        self.pages: OrderedDict[str, tuple[CachedPage, float]] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def fresh(self, key: str, seconds: float) -> CachedPage | None:
+        found = self.pages.get(key)
+        if found is not None and time.monotonic() - found[1] < seconds:
+            return found[0]
+        return None
+
+    def keep(self, key: str, page: CachedPage) -> None:
+        with self.lock:
+            self.pages[key] = (page, time.monotonic())
+            self.pages.move_to_end(key)
+            while len(self.pages) > self.size:
+                self.pages.popitem(last=False)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.pages.clear()
+
+
+local_pages = LocalPages()
 
 
 class PageCacheMiddleware:
@@ -123,10 +172,15 @@ class PageCacheMiddleware:
             return response
 
         key = entry_key(request)
-        entry: CachedPage | None = cache.get(key)
+        local_seconds = settings.PAGE_CACHE_LOCAL_SECONDS
+        if local_seconds and (entry := local_pages.fresh(key, local_seconds)) is not None:
+            return self.answer(request, entry.to_response(), hit=True)
+        entry = cache.get(key)
         if entry is not None:
             stored_versions = dict(entry.tag_versions)
             if current_versions(stored_versions) == stored_versions:
+                if local_seconds:
+                    local_pages.keep(key, entry)
                 return self.answer(request, entry.to_response(), hit=True)
 
         purge_sequence = cache.get(PURGE_SEQUENCE_KEY)

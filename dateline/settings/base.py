@@ -127,6 +127,11 @@ PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # What shared caches in front (CDN, nginx) may keep without a purge reaching them.
 PAGE_CACHE_SHARED_MAX_AGE = env.int("PAGE_CACHE_SHARED_MAX_AGE", default=60)
 PAGE_CACHE_BROWSER_MAX_AGE = env.int("PAGE_CACHE_BROWSER_MAX_AGE", default=0)
+# How long a process serves a page from its own memory before checking its tags again:
+# changes show within this without nginx; behind nginx set 0 (nginx keeps pages a second).
+PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=0.5)
+# What nginx in front (deploy/nginx.conf.template) keeps a page: changes show within this.
+PAGE_CACHE_PROXY_SECONDS = env.int("PAGE_CACHE_PROXY_SECONDS", default=1)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="outbox://")
 vars().update(EMAIL_CONFIG)

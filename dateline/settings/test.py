@@ -26,3 +26,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-dateline-{os.getpid()}.sqlite3")  # noqa: F405
     }
+# Purges show at once in the tests; the per-process copy is tested on its own.
+PAGE_CACHE_LOCAL_SECONDS = 0
