@@ -5,6 +5,8 @@ from django.urls import reverse
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
+from dateline.core.site_settings import CachedSiteSetting
+
 from .querysets import CommentQuerySet
 
 
@@ -15,7 +17,7 @@ class Moderation(models.TextChoices):
 
 
 @register_setting(icon="comment")
-class CommentSettings(BaseSiteSetting):
+class CommentSettings(CachedSiteSetting, BaseSiteSetting):
     """The site's comment policy; a section can override parts of it."""
 
     enabled = models.BooleanField("comments enabled", default=True)

@@ -13,9 +13,11 @@ from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageC
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.models import Orderable
 
+from dateline.core.site_settings import CachedSiteSetting
+
 
 @register_setting(icon="mail")
-class MailingListSettings(BaseSiteSetting):
+class MailingListSettings(CachedSiteSetting, BaseSiteSetting):
     """The signup copy readers see, and the list's own rules."""
 
     popup_title = models.CharField(max_length=120, default="Hi - We Would Love To Keep In Touch")

@@ -19,8 +19,10 @@ from wagtail.fields import RichTextField
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
+from wagtail.url_routing import RouteResult
 
 from dateline.core.pagecache import tag_response
+from dateline.core.site_settings import CachedSiteSetting
 
 from .querysets import ArticlePageQuerySet
 
@@ -80,7 +82,7 @@ class NewsRendition(AbstractRendition):
 
 
 @register_setting(icon="site")
-class NewsroomSettings(BaseSiteSetting):
+class NewsroomSettings(CachedSiteSetting, BaseSiteSetting):
     """Who publishes: shown in the masthead, feeds, JSON-LD and the Google News sitemap."""
 
     name = models.CharField(max_length=100, default="Dateline")
@@ -243,6 +245,18 @@ class HomePage(Page):
 
     def cache_tags(self) -> set[str]:
         return {"home", f"page:{self.pk}", COMMENT_COUNTS_TAG}
+
+    def route(self, request, path_components):
+        """An article's address in one query, not one per level of the tree.
+
+        Anything else (sections and their feeds, pages not live) is routed by Wagtail.
+        """
+        if path_components:
+            url_path = self.url_path + "/".join(path_components) + "/"
+            article = ArticlePage.objects.live().filter(url_path=url_path).first()
+            if article is not None:
+                return RouteResult(article)
+        return super().route(request, path_components)
 
     def serve(self, request, *args, **kwargs):
         return tag_response(super().serve(request, *args, **kwargs), tags=self.cache_tags())

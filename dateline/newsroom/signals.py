@@ -1,8 +1,8 @@
 """Wagtail's editorial events, routed to newsroom actions."""
 
-from django.db.models.signals import post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
-from wagtail.models import Revision
+from wagtail.models import Revision, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from dateline.core.actions import page_cache_purge_on_commit
@@ -43,6 +43,14 @@ def purge_on_move(sender, instance, **kwargs):
 def schedule_go_live(sender, instance: Revision, raw=False, **kwargs):
     if not raw and instance.approved_go_live_at:
         actions.publication_schedule(at=instance.approved_go_live_at)
+
+
+@receiver(post_save, sender=Site)
+@receiver(post_delete, sender=Site)
+def purge_on_site_change(sender, raw=False, **kwargs):
+    # Every address and the site lookup itself (dateline.core.sites) depend on it.
+    if not raw:
+        page_cache_purge_on_commit(tags={SITE_TAG})
 
 
 @receiver(post_save, sender=Author)

@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cache hit is answered without touching either.
     "dateline.core.pagecache.PageCacheMiddleware",
+    # Only on a page-cache miss: the Wagtail site from the shared cache, not two queries.
+    "dateline.core.sites.CachedSiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

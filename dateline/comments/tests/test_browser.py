@@ -16,7 +16,9 @@ def commenting(article_url, settings):
     from dateline.newsroom.models import ArticlePage
 
     settings.COMMENTS_MIN_FILL_SECONDS = 0  # Playwright types faster than people
-    CommentSettings.objects.update(moderation="immediate", hold_links=False)
+    for row in CommentSettings.objects.all():  # saved, so the cached copy is dropped
+        row.moderation, row.hold_links = "immediate", False
+        row.save()
     article = ArticlePage.objects.get(slug="us-gains-support-from-world-powers-vs-isis")
     first = actions.comment_post(
         article=article, name="Layla", email="layla@example.com", body="Who pays for this?"
@@ -80,7 +82,9 @@ def test_a_held_comment_is_shown_to_its_author_only(browser: Browser, commenting
     from dateline.comments.models import CommentSettings
 
     url, _ = commenting
-    CommentSettings.objects.update(moderation="everyone")
+    for row in CommentSettings.objects.all():  # saved, so the cached copy is dropped
+        row.moderation = "everyone"
+        row.save()
     tab = new_tab(browser)
     tab.goto(url)
     write(tab, name="Sam", email="sam@example.com", body="Pending thoughts.")

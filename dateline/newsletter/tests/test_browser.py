@@ -11,7 +11,9 @@ def popup_article(article_url, settings):
     from dateline.newsletter.models import MailingListSettings
 
     settings.NEWSLETTER_MIN_FILL_SECONDS = 0  # Playwright types faster than people
-    MailingListSettings.objects.update(popup_delay_seconds=1, popup_read_percent=50)
+    for row in MailingListSettings.objects.all():  # saved, so the cached copy is dropped
+        row.popup_delay_seconds, row.popup_read_percent = 1, 50
+        row.save()
     return article_url
 
 

@@ -1,9 +1,40 @@
+from dataclasses import dataclass
+
 from django import template
+from django.core.cache import cache
 from wagtail.models import Site
+
+from dateline.core.sites import site_tag_version
 
 from ..models import SectionPage
 
 register = template.Library()
+
+
+@dataclass(frozen=True)
+class NavSection:
+    title: str
+    url: str
+    path: str
+
+
+def nav_sections(site: Site, request) -> list[NavSection]:
+    """The site's top-level sections, kept in the shared cache until the site tag is purged
+    (every change to sections purges it), as the pages that show them are."""
+    version = site_tag_version()
+    key = f"newsroom:nav:{site.pk}:{version}"
+    sections = cache.get(key) if version else None
+    if sections is None:
+        sections = [
+            NavSection(section.title, section.get_url(request), section.path)
+            for section in SectionPage.objects.live()
+            .public()
+            .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
+            .order_by("path")
+        ]
+        if version:
+            cache.set(key, sections, 24 * 3600)
+    return sections
 
 
 @register.inclusion_tag("newsroom/_section_nav.html", takes_context=True)
@@ -11,14 +42,7 @@ def section_nav(context):
     """The top-level sections, in the order editors put them in the page tree."""
     request = context.get("request")
     site = Site.find_for_request(request) if request is not None else None
-    sections = []
-    if site is not None:
-        sections = (
-            SectionPage.objects.live()
-            .public()
-            .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
-            .order_by("path")
-        )
+    sections = nav_sections(site, request) if site is not None else []
     current = context.get("section") or context.get("page")
     current_path = current.path if isinstance(current, SectionPage) else ""
     return {"sections": [(section, current_path.startswith(section.path)) for section in sections]}

@@ -9,6 +9,7 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
+from dateline.core.actions import page_cache_purge
 from dateline.newsroom.models import ArticleCorrection
 
 from .factories import AuthorFactory, TopicAliasFactory, make_article, make_section, now
@@ -214,14 +215,34 @@ def test_query_counts_on_the_hot_pages(client, demo_article, django_assert_max_n
         make_article(
             section, title=f"Story {n}", topics=[topic_alias.topic], authors=[AuthorFactory()]
         )
-    client.get("/")  # warm Wagtail's site-root cache, as any running server has
-    # Each page reads the mailing-list copy for its signup box (1); the article page adds 3
-    # for its comment section (settings, section policies, thread).
-    for url, limit in (("/", 15), (section.url, 15), (ARTICLE_URL, 20)):
+    client.get("/")  # warm the site lookup and settings, as any running server has
+    # The first article also reads the comment settings, kept for the next pages.
+    for url, limit in (("/", 13), (section.url, 13), (ARTICLE_URL, 11)):
         with django_assert_max_num_queries(limit, info=url):
             assert client.get(url).status_code == 200
     with django_assert_max_num_queries(0):
         assert client.get(ARTICLE_URL)["X-Cache"] == "HIT"
+    # A miss after a change to the article (a comment approved, a correction) renders in 10:
+    # the route (1), Wagtail's view restrictions (2), the article's corrections, topics,
+    # section, bylines and citations (5), and its comment section (policies, thread: 2).
+    page_cache_purge(tags={f"page:{demo_article.pk}"})
+    with django_assert_max_num_queries(10, info="article after a purge"):
+        assert client.get(ARTICLE_URL)["X-Cache"] == "MISS"
+
+
+def test_the_site_lookup_follows_a_change_of_the_site(
+    client, demo_article, django_capture_on_commit_callbacks
+):
+    """The cached site (dateline.core.sites) is dropped with the site tag."""
+    from wagtail.models import Site
+
+    assert client.get(ARTICLE_URL).status_code == 200
+    site = Site.objects.get(is_default_site=True)
+    site.is_default_site = False
+    site.hostname = "elsewhere.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        site.save()
+    assert client.get(ARTICLE_URL).status_code == 404
 
 
 def test_section_navigation_marks_the_current_section(client):
