@@ -9,10 +9,11 @@ import signal
 import sys
 import time
 
-from . import comments_load, newsletter_load, pages_load, signups_load
+from . import comments_load, newsletter_load, pages_load, search_load, signups_load
 
 BENCHMARKS = {
     "pages": pages_load.run,
+    "search": search_load.run,
     "comments": comments_load.run,
     "signups": signups_load.run,
     "newsletters": newsletter_load.run,

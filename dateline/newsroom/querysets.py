@@ -29,8 +29,8 @@ class ArticlePageQuerySet(PageQuerySet):
         """Articles first published in [start, end)."""
         return self.filter(first_published_at__gte=start, first_published_at__lt=end)
 
-    def matching(self, query: str):
-        """Full-text search for the words of `query`, best match first.
+    def matching(self, query: str, *, newest_first: bool = False):
+        """Full-text search for the words of `query`, best match (or newest) first.
 
         Only words reach the engine: quotes, brackets, stars and upper-case AND/OR/NOT are
         query syntax to SQLite FTS5 and PostgreSQL, and a reader's typo must not be an error.
@@ -38,6 +38,8 @@ class ArticlePageQuerySet(PageQuerySet):
         words = " ".join(re.findall(r"\w+", query.lower()))
         if not words:
             return self.none()
+        if newest_first:
+            return self.order_by("-first_published_at").search(words, order_by_relevance=False)
         return self.search(words, order_by_relevance=True)
 
     def for_listing(self):

@@ -96,11 +96,13 @@ MAX_QUERY_LENGTH = 200
 def search(request):
     """Not page-cached: the search index is updated by the worker after a publish purges."""
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
+    newest = request.GET.get("sort") == "newest"
     articles = None
     if query:
-        results = ArticlePage.objects.published().for_listing().matching(query)
+        results = ArticlePage.objects.published().for_listing().matching(query, newest_first=newest)
         articles = article_listing(request, results, per_page=PER_PAGE)
-    return render(request, "newsroom/search.html", {"query": query, "articles": articles})
+    context = {"query": query, "articles": articles, "newest": newest}
+    return render(request, "newsroom/search.html", context)
 
 
 @require_GET

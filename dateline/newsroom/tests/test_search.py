@@ -56,6 +56,9 @@ def test_search_leaves_out_drafts_and_ranks_headline_matches_first(client, run_w
     markup = results(client, "drought")
     assert "Drought draft" not in markup
     assert markup.index("Drought deepens") < markup.index("Budget talks")
+    newest = client.get("/search/", {"q": "drought", "sort": "newest"}).content.decode()
+    assert newest.index("Budget talks") < newest.index("Drought deepens")
+    assert "Drought draft" not in newest
 
 
 def test_hostile_or_huge_queries_get_a_page_not_an_error(client, demo_article, run_worker):

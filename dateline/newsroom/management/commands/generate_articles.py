@@ -1,0 +1,19 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from dateline.newsroom.demo.generate import articles_generate
+
+
+class Command(BaseCommand):
+    help = "Add generated articles (seeded, offline) to the live sections, for benchmarks."
+
+    def add_arguments(self, parser):
+        parser.add_argument("count", type=int)
+        parser.add_argument("--seed", type=int, default=2026)
+        parser.add_argument("--no-index", action="store_true", help="Leave the search index.")
+
+    def handle(self, *args, count: int, seed: int, no_index: bool, **options):
+        try:
+            made = articles_generate(count=count, seed=seed, index=not no_index)
+        except ValueError as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(f"{made} articles generated")
