@@ -139,7 +139,8 @@ class LocalPages:
         self.lock = threading.Lock()
 
     def fresh(self, key: str, seconds: float) -> CachedPage | None:
-        found = self.pages.get(key)
+        with self.lock:
+            found = self.pages.get(key)
         if found is not None and time.monotonic() - found[1] < seconds:
             return found[0]
         return None

@@ -6,11 +6,14 @@ three queries on rows that change a few times a year.
 """
 
 from django.core.cache import cache
-from django.db import transaction
 
 
 def setting_key(model, site_id: int) -> str:
-    return f"site-setting:{model._meta.label_lower}:{site_id}"
+    from .sites import site_tag_version
+
+    # Under the site tag's version, read before the row: a save purges that tag (below),
+    # so a copy read during the save is never used after it.
+    return f"site-setting:{model._meta.label_lower}:{site_id}:{site_tag_version()}"
 
 
 class CachedSiteSetting:
@@ -28,8 +31,11 @@ class CachedSiteSetting:
         return found
 
     def save(self, *args, **kwargs):
+        from .actions import page_cache_purge_on_commit
+        from .pagecache import SITE_TAG
+
         super().save(*args, **kwargs)
-        key = setting_key(type(self), self.site_id)
-        cache.delete(key)
-        # And once more after the commit: a reader may have cached the old row meanwhile.
-        transaction.on_commit(lambda: cache.delete(key))
+        # Now, for this transaction's own reads; and after the commit every page (they all
+        # show the settings) with every copy read meanwhile, by a new site-tag version.
+        cache.delete(setting_key(type(self), self.site_id))
+        page_cache_purge_on_commit(tags={SITE_TAG})

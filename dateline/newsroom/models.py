@@ -226,6 +226,10 @@ class Source(index.Indexed, models.Model):
         return f"{self.name} ({self.get_kind_display()})"
 
 
+# The first segment of a section's own routes (feed/, feed/atom/, feed/json/).
+SECTION_ROUTE = "feed"
+
+
 class HomePage(Page):
     """The front page: editors' top stories, then the latest of each section."""
 
@@ -251,7 +255,8 @@ class HomePage(Page):
 
         Anything else (sections and their feeds, pages not live) is routed by Wagtail.
         """
-        if path_components:
+        # A section's own routes (its feeds) are the section's, whatever an article is called.
+        if path_components and SECTION_ROUTE not in path_components[-2:]:
             url_path = self.url_path + "/".join(path_components) + "/"
             article = ArticlePage.objects.live().filter(url_path=url_path).first()
             if article is not None:
@@ -390,6 +395,10 @@ class ArticlePage(Page):
 
     def clean(self) -> None:
         super().clean()
+        if self.slug == SECTION_ROUTE:
+            raise ValidationError(
+                {"slug": f"“{SECTION_ROUTE}” is the address of the section’s feed."}
+            )
         if self.lead_image_caption and not self.lead_image:
             raise ValidationError({"lead_image_caption": "A caption needs a lead image."})
 

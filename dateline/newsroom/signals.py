@@ -2,7 +2,7 @@
 
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
-from wagtail.models import Revision, Site
+from wagtail.models import PageViewRestriction, Revision, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from dateline.core.actions import page_cache_purge_on_commit
@@ -43,6 +43,14 @@ def purge_on_move(sender, instance, **kwargs):
 def schedule_go_live(sender, instance: Revision, raw=False, **kwargs):
     if not raw and instance.approved_go_live_at:
         actions.publication_schedule(at=instance.approved_go_live_at)
+
+
+@receiver(post_save, sender=PageViewRestriction)
+@receiver(post_delete, sender=PageViewRestriction)
+def purge_on_privacy_change(sender, instance, raw=False, **kwargs):
+    # Who may see a section or article changes what the navigation, lists and pages show.
+    if not raw:
+        page_cache_purge_on_commit(tags={SITE_TAG})
 
 
 @receiver(post_save, sender=Site)

@@ -14,6 +14,8 @@ if len(SECRET_KEY) < 50:
 DEBUG = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
+# Behind nginx (deploy/), which keeps pages a second: no per-process copy on top of that.
+PAGE_CACHE_LOCAL_SECONDS = env.float("PAGE_CACHE_LOCAL_SECONDS", default=0)
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -108,6 +108,20 @@ def test_a_change_reaches_readers_through_nginx_without_a_purge(front):
         raise AssertionError("the new headline never showed through nginx")
 
 
+def test_a_withdrawn_page_leaves_nginx_too(front):
+    """An unpublished article is gone through nginx as soon as its second is up: a refresh
+    that answers 404 must not leave the old copy being served."""
+    assert get(front, ARTICLE_PATH).status == 200
+    assert get(front, ARTICLE_PATH).headers["X-Cache-Status"] == "HIT"
+    ArticlePage.objects.get(slug="us-gains-support-from-world-powers-vs-isis").unpublish()
+
+    deadline = time.monotonic() + 10
+    while get(front, ARTICLE_PATH).status != 404:
+        assert time.monotonic() < deadline, "the withdrawn article is still served"
+        time.sleep(0.05)
+    assert all(get(front, ARTICLE_PATH).status == 404 for _ in range(5))
+
+
 def test_editors_and_private_answers_never_come_from_the_shared_cache(front, app_requests):
     get(front, ARTICLE_PATH)
     as_editor = get(front, ARTICLE_PATH, Cookie="sessionid=an-editors-session")

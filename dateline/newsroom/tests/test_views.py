@@ -254,3 +254,26 @@ def test_section_navigation_marks_the_current_section(client):
         markup = page_text(client.get(url))
         assert '<a href="/world/" aria-current="true">World</a>' in markup, url
         assert '<a href="/sport/">Sport</a>' in markup, url
+
+
+def test_a_private_section_leaves_the_navigation_and_its_articles_ask_for_a_login(
+    client, demo_article, django_capture_on_commit_callbacks
+):
+    from wagtail.models import PageViewRestriction
+
+    section = demo_article.section
+    assert f'href="{section.url}"' in client.get("/").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        PageViewRestriction.objects.create(page=section, restriction_type="login")
+
+    assert f'href="{section.url}"' not in client.get("/").content.decode()
+    response = client.get(ARTICLE_URL)  # routed in one query, still checked
+    assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_an_article_cannot_take_the_address_of_its_sections_feed(demo_article):
+    from django.core.exceptions import ValidationError
+
+    demo_article.slug = "feed"
+    with pytest.raises(ValidationError, match="feed"):
+        demo_article.full_clean()
