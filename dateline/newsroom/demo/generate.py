@@ -25,15 +25,15 @@ SYLLABLES = "ba ka lo mi ne ra to su vi de ga ho ju ke li mo nu pa ri sa te vo y
 
 
 def _vocabulary() -> list[str]:
-    """4,000 filler words ranked for a Zipf-like frequency, with the news words above
-    spread among the middle ranks: each is in a few percent of articles, as a name or
-    a topic is in a real archive (a tiny vocabulary would match every article)."""
+    """4,000 filler words ranked for a Zipf-like frequency, with the news words spread
+    over ranks 600 to 3,600: each is in about 1 to 7 percent of articles, as a name or a
+    topic is in a real archive (a tiny vocabulary would match every article)."""
     rng = random.Random(1)
     filler = sorted({"".join(rng.choices(SYLLABLES, k=rng.randint(2, 4))) for _ in range(5000)})
     rng.shuffle(filler)
     vocabulary = filler[:4000]
     for rank, word in enumerate(WORDS):
-        vocabulary.insert(30 + rank * 20, word)
+        vocabulary.insert(600 + rank * 25, word)
     return vocabulary
 
 
