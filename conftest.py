@@ -146,3 +146,15 @@ def smtp_server(settings):
         settings.EMAIL_USE_TLS = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         yield sink
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove this run's SQLite test database files (WAL mode leaves -wal and -shm)."""
+    import os
+
+    from django.conf import settings
+
+    if getattr(settings, "configured", False):
+        var_dir = getattr(settings, "VAR_DIR", None)
+        for path in var_dir.glob(f"test-dateline-{os.getpid()}.sqlite3*") if var_dir else ():
+            path.unlink(missing_ok=True)
