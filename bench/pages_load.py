@@ -20,7 +20,15 @@ from pathlib import Path
 from . import http_tools
 from .report import Report
 from .serving import nginx_conf
-from .site import ARTICLE_PATH, PYTHON, backends, free_port, fresh_site, run_command, served
+from .site import (
+    ARTICLE_PATH,
+    PUBLISH_HEADLINE,
+    backends,
+    free_port,
+    fresh_site,
+    run_python,
+    served,
+)
 
 SECONDS = 10
 PROXY_SECONDS = 1
@@ -135,19 +143,7 @@ def _publish_visible(site, port: int) -> dict[str, float]:
         _fetch(port, path)
         _fetch(port, path)
     headline = f"Coalition Widens {time.time_ns()}"
-    run_command(
-        site.env,
-        PYTHON,
-        "manage.py",
-        "shell",
-        "--no-imports",
-        "-c",
-        "from dateline.newsroom.models import ArticlePage\n"
-        "from dateline.newsroom.actions import article_publish\n"
-        "a = ArticlePage.objects.get(slug='us-gains-support-from-world-powers-vs-isis')\n"
-        f"a.title = {headline!r}\n"
-        "article_publish(article=a)\n",
-    )
+    run_python(site.env, PUBLISH_HEADLINE.format(headline=headline))
     published = time.monotonic()
     seen: dict[str, float] = {}
     while len(seen) < len(paths) and time.monotonic() - published < 30:

@@ -16,7 +16,7 @@ from dateline.newsroom.vocabulary import WORDS
 
 from .client import percentile
 from .report import Report
-from .site import PYTHON, backends, fresh_site, run_command, served
+from .site import PYTHON, backends, fresh_site, run_command, run_python, served
 
 ARTICLES = 100_000
 QUERIES = 200
@@ -57,14 +57,8 @@ def run() -> Report:
         started = time.monotonic()
         run_command(site.env, PYTHON, "manage.py", "generate_articles", str(ARTICLES))
         generated = time.monotonic() - started
-        run_command(
-            site.env,
-            PYTHON,
-            "manage.py",
-            "shell",
-            "--no-imports",
-            "-c",
-            "from django.db import connection\nconnection.cursor().execute('ANALYZE')",
+        run_python(
+            site.env, "from django.db import connection\nconnection.cursor().execute('ANALYZE')"
         )
         with served(site, workers=2):
             queries = _queries()

@@ -113,6 +113,20 @@ def run_command(site_env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+def run_python(site_env: dict[str, str], code: str) -> str:
+    """Run Python in the site's Django (`manage.py shell`); what it printed."""
+    return run_command(site_env, PYTHON, "manage.py", "shell", "--no-imports", "-c", code)
+
+
+PUBLISH_HEADLINE = (
+    "from dateline.newsroom.models import ArticlePage\n"
+    "from dateline.newsroom.actions import article_publish\n"
+    "a = ArticlePage.objects.get(slug='us-gains-support-from-world-powers-vs-isis')\n"
+    "a.title = {headline!r}\n"
+    "article_publish(article=a)\n"
+)
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

@@ -20,6 +20,7 @@ from django.utils import timezone
 from wagtail.models import Site
 
 from dateline.core.actions import page_cache_purge_on_commit
+from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once
 from dateline.newsroom.models import COMMENT_COUNTS_TAG
 
@@ -40,12 +41,11 @@ Action = ModerationEvent.Action
 DUPLICATE_WINDOW = timedelta(hours=24)
 
 
-class CommentRefused(Exception):
+class CommentRefused(Refused):
     """A comment the site will not take, with the message the reader sees."""
 
     def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
-        self.message = message
         self.field = field
 
 

@@ -4,11 +4,11 @@ from datetime import timedelta
 
 from django.core import signing
 
+from .errors import Refused
 
-class BadToken(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+
+class BadToken(Refused):
+    """A link that cannot be used, and why."""
 
 
 def make(purpose: str, data: dict) -> str:

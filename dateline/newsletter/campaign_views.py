@@ -85,18 +85,21 @@ def preview(request, pk: int, fmt: str):
     return HttpResponse(content.personalise(variant.html, links, html=True))
 
 
+# The send page's plain buttons: the action each calls, and what it says when done.
+STEPS = {
+    "start": (actions.campaign_start, "Sending has started."),
+    "pause": (actions.campaign_pause, "Paused: workers stop after the message in hand."),
+    "resume": (actions.campaign_resume, "Sending again from where it stopped."),
+    "cancel": (actions.campaign_cancel, "Cancelled: nothing more will be sent."),
+    "unschedule": (actions.campaign_unschedule, "No longer scheduled: it is a draft again."),
+}
+
+
 @require_POST
 @may_send
 def act(request, pk: int, action: str):
     """One button of the send page: each calls one action and comes back with its result."""
     campaign = get_object_or_404(Campaign, pk=pk)
-    done = {
-        "start": "Sending has started.",
-        "pause": "Paused: workers stop after the message in hand.",
-        "resume": "Sending again from where it stopped.",
-        "cancel": "Cancelled: nothing more will be sent.",
-        "unschedule": "No longer scheduled: it is a draft again.",
-    }
     try:
         if action == "test":
             form = TestForm(request.POST)
@@ -114,16 +117,10 @@ def act(request, pk: int, action: str):
         elif action == "resend-in-doubt":
             count = actions.deliveries_in_doubt_resend(campaign=campaign)
             messages.success(request, f"{count} in-doubt messages will be sent again.")
-        elif action in done:
-            operation = {
-                "start": actions.campaign_start,
-                "pause": actions.campaign_pause,
-                "resume": actions.campaign_resume,
-                "cancel": actions.campaign_cancel,
-                "unschedule": actions.campaign_unschedule,
-            }[action]
+        elif action in STEPS:
+            operation, done = STEPS[action]
             operation(campaign=campaign)
-            messages.success(request, done[action])
+            messages.success(request, done)
         else:
             messages.error(request, "Unknown action.")
     except actions.CampaignError as error:

@@ -61,9 +61,9 @@ class Front:
 
 
 def shell(site, code: str) -> str:
-    from bench.site import PYTHON, run_command
+    from bench.site import run_python
 
-    return run_command(site.env, PYTHON, "manage.py", "shell", "--no-imports", "-c", code)
+    return run_python(site.env, code)
 
 
 @pytest.fixture
@@ -121,14 +121,9 @@ def test_publishing_comments_signups_and_a_send_work_across_processes(scaled_out
 
     # Publishing in one process shows on every page that lists it, through nginx.
     assert front.request("GET", ARTICLE_PATH)[0] == 200
-    shell(
-        site,
-        "from dateline.newsroom.models import ArticlePage\n"
-        "from dateline.newsroom.actions import article_publish\n"
-        "a = ArticlePage.objects.get(slug='us-gains-support-from-world-powers-vs-isis')\n"
-        "a.title = 'Coalition Against ISIS Widens'\n"
-        "article_publish(article=a)\n",
-    )
+    from bench.site import PUBLISH_HEADLINE
+
+    shell(site, PUBLISH_HEADLINE.format(headline="Coalition Against ISIS Widens"))
     for path in (ARTICLE_PATH, "/middle-east-news/", "/"):
         front.until(path, "Coalition Against ISIS Widens")
 

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once
 
 from ..content import ArticleItem, article_items, message_build, variant_render
@@ -51,10 +52,8 @@ __all__ = [
 ]
 
 
-class CampaignError(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class CampaignError(Refused):
+    """A send that cannot start or change as asked."""
 
 
 def recipients(newsletter: Newsletter):

@@ -9,12 +9,29 @@ from django.utils import timezone
 
 from ..content import message_id_read
 from ..models import Delivery, MailEvent, SuppressedAddress
-from .subscribers import SignupRefused, address_suppress, email_key, email_normalise
+from .subscribers import (
+    SignupRefused,
+    address_suppress,
+    email_key,
+    email_normalise,
+    subscriber_by_email,
+    subscriber_unsubscribe,
+)
 
 log = logging.getLogger(__name__)
 Kind = MailEvent.Kind
 
-__all__ = ["mail_event_record"]
+__all__ = ["mail_event_record", "tracking_event_record"]
+
+# anymail's normalised events, as the list acts on them. "deferred" is left out: services
+# send one per retry of a message they are still trying.
+TRACKING_KINDS = {
+    "bounced": Kind.HARD_BOUNCE,
+    "rejected": Kind.HARD_BOUNCE,
+    "complained": Kind.COMPLAINT,
+}
+# Some services report soft bounces as "bounced"; their own type says which it was.
+SOFT_ESP_TYPES = {"SoftBounce", "Transient", "DnsError", "soft", "soft_bounce", "soft-bounce"}
 
 
 def _delivery(message_id: str, provider_message_id: str) -> Delivery | None:
@@ -98,3 +115,26 @@ def mail_event_record(
                 note=f"{soft} soft bounces in {settings.NEWSLETTER_SOFT_BOUNCE_DAYS} days",
             )
     return event
+
+
+def tracking_event_record(*, event, service: str) -> MailEvent | None:
+    """An email service's tracking event (django-anymail's, from an authenticated webhook)."""
+    kind = TRACKING_KINDS.get(event.event_type)
+    if event.event_type == "unsubscribed":
+        kind = Kind.COMPLAINT if event.reject_reason == "spam" else None
+        subscriber = subscriber_by_email(event.recipient or "").first()
+        if subscriber is not None:
+            subscriber_unsubscribe(subscriber=subscriber, source=f"{service} unsubscribe")
+    if kind is None:
+        return None
+    esp_type = event.esp_event.get("Type") if isinstance(event.esp_event, dict) else None
+    if kind == Kind.HARD_BOUNCE and esp_type in SOFT_ESP_TYPES:
+        kind = Kind.SOFT_BOUNCE
+    return mail_event_record(
+        kind=kind,
+        email=event.recipient or "",
+        source=f"webhook: {service}",
+        provider_message_id=event.message_id or "",
+        detail=event.description or event.mta_response or event.event_type,
+        at=event.timestamp,
+    )

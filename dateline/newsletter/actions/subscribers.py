@@ -16,6 +16,7 @@ from django.utils import timezone
 from email_validator import EmailNotValidError, validate_email
 from wagtail.models import Site
 
+from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once, rate_limit_hit
 
 from ..models import (
@@ -61,10 +62,8 @@ __all__ = [
 ]
 
 
-class SignupRefused(Exception):
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+class SignupRefused(Refused):
+    """A signup or preference change the list will not take."""
 
 
 @dataclass(frozen=True)
