@@ -9,10 +9,18 @@ import signal
 import sys
 import time
 
-from . import comments_load, newsletter_load, pages_load, search_load, signups_load
+from . import (
+    changes_load,
+    comments_load,
+    newsletter_load,
+    pages_load,
+    search_load,
+    signups_load,
+)
 
 BENCHMARKS = {
     "pages": pages_load.run,
+    "changes": changes_load.run,
     "search": search_load.run,
     "comments": comments_load.run,
     "signups": signups_load.run,

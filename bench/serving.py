@@ -3,6 +3,10 @@
 Used by `make bench` and by the tests that run Debian's nginx in front of the app.
 """
 
+import contextlib
+import dataclasses
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from string import Template
 
@@ -48,3 +52,27 @@ def nginx_conf(
     )
     assert "${DATELINE_" not in http, "a variable of the template was not given"
     return MAIN.format(workers=workers, prefix=prefix, http=http, extra=extra)
+
+
+@contextlib.contextmanager
+def front(site, *, workers: int = 2) -> Iterator[int]:
+    """granian serving `site` behind the shipped nginx until the block ends; yields nginx's
+    port. The app keeps no page copy of its own there (PAGE_CACHE_LOCAL_SECONDS=0, as in
+    production.py): nginx's second is the only delay."""
+    from . import http_tools
+    from .site import free_port, served
+
+    behind = dataclasses.replace(
+        site, env={**site.env, "PAGE_CACHE_LOCAL_SECONDS": "0"}, port=free_port()
+    )
+    with served(behind, workers=workers), tempfile.TemporaryDirectory(prefix="nginx-") as prefix:
+        port = free_port()
+        config = nginx_conf(
+            prefix=Path(prefix),
+            port=port,
+            upstreams=[behind.port],
+            static_root=site.var_dir / "static",
+            media_root=site.var_dir / "media",
+        )
+        with http_tools.nginx(config, prefix=Path(prefix)):
+            yield port

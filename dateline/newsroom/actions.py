@@ -1,4 +1,5 @@
-"""Editorial state changes: publishing, scheduled publishing, and what they purge.
+"""Editorial state changes: publishing, scheduled publishing, what they purge, and the
+readers' search table they keep current.
 
 Wagtail's admin publishes through its own actions (wagtail.actions); the signal receivers in
 signals.py route those events here, so admin, worker and code paths behave the same.
@@ -14,6 +15,7 @@ from wagtail.models import Page, Revision
 from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
+from . import search
 from .models import ArticlePage, SectionPage
 
 # What every new, changed or withdrawn article can appear in besides its own page.
@@ -59,6 +61,50 @@ def page_changed_purge(*, page: Page, previous_tags: Iterable[str] = ()) -> None
         # Section names, the front page and the navigation appear on every page.
         tags = {SITE_TAG}
     page_cache_purge_on_commit(tags=tags)
+
+
+SEARCH_CHUNK = 500
+
+
+def article_search_refresh(*, article_ids: Iterable[int]) -> int:
+    """Make readers' search hold exactly the live, public ones of these articles, as they
+    are now; returns how many it holds. Nothing to do on SQLite (Wagtail's index serves)."""
+    if not search.available():
+        return 0
+    ids = sorted(set(article_ids))
+    held = 0
+    for start in range(0, len(ids), SEARCH_CHUNK):
+        chunk = ids[start : start + SEARCH_CHUNK]
+        articles = (
+            ArticlePage.objects.published()
+            .filter(pk__in=chunk)
+            .prefetch_related("topics__aliases", "bylines__author")
+        )
+        rows = [
+            {
+                "id": article.pk,
+                "published_at": article.first_published_at,
+                "headline": article.title,
+                "standfirst": f"{article.standfirst} {article.topic_terms()}",
+                "body": f"{article.body_text} {article.byline_names()}",
+            }
+            for article in articles
+        ]
+        with transaction.atomic():
+            search.rows_delete(chunk)
+            search.rows_write(rows)
+        held += len(rows)
+    return held
+
+
+def article_search_refresh_later(*, article_ids: Iterable[int]) -> None:
+    """Queue `article_search_refresh` for the worker after the commit: for changes that
+    touch many articles at once (a topic renamed, a section made private)."""
+    from .tasks import refresh_article_search
+
+    ids = sorted(set(article_ids))
+    if ids and search.available():
+        transaction.on_commit(lambda: refresh_article_search.enqueue(article_ids=ids))
 
 
 def publication_schedule(*, at: datetime) -> None:

@@ -1,6 +1,8 @@
+import html
 import re
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -50,6 +52,13 @@ RESERVED_SLUGS = frozenset(
 # or withdrawn purges it.
 COMMENT_COUNTS_TAG = "comment-counts"
 BLOCK_END = re.compile(r"</(p|li|h[1-6]|blockquote)>")
+
+
+def plain_text(markup: str) -> str:
+    """Rich text as plain words, paragraphs kept apart."""
+    return " ".join(html.unescape(strip_tags(BLOCK_END.sub(r"\g<0> ", markup))).split())
+
+
 BODY_FEATURES = [
     "h2",
     "h3",
@@ -420,11 +429,23 @@ class ArticlePage(Page):
         return max([published, *entries])
 
     @property
+    def approved_comment_count(self) -> int:
+        """Approved comments; 0 before anyone has commented (no thread row yet)."""
+        thread = getattr(self, "comment_thread", None)  # for_listing() selects it
+        return thread.approved_count if thread else 0
+
+    @property
+    def body_text(self) -> str:
+        """The body as plain text, paragraphs kept apart."""
+        return plain_text(self.body)
+
+    @property
     def summary(self) -> str:
         if self.standfirst:
             return self.standfirst
-        text = strip_tags(BLOCK_END.sub(r"\g<0> ", self.body))
-        return Truncator(" ".join(text.split())).words(40)
+        # Listings load only the start of the body (ArticlePageQuerySet.for_listing).
+        source = self.body_start if hasattr(self, "body_start") else self.body
+        return Truncator(plain_text(source)).words(40)
 
     @property
     def image_credit(self) -> str:
@@ -522,3 +543,21 @@ class ArticleCorrection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ArticleSearchEntry(models.Model):
+    """A live, public article as readers' search on PostgreSQL reads it (search.py).
+
+    Written only by `actions.article_search_refresh`; empty on SQLite, where readers' search
+    uses Wagtail's FTS5 index.
+    """
+
+    article = models.OneToOneField(
+        ArticlePage, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    published_at = models.DateTimeField()
+    lead = SearchVectorField()
+    document = SearchVectorField()
+
+    def __str__(self) -> str:
+        return f"search entry for article {self.article_id}"

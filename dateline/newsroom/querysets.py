@@ -1,11 +1,12 @@
-import re
-
 from django.db.models import F, Prefetch, Q
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber, Substr
 from wagtail.models import PageQuerySet
 
+from .search import words_of
+
 LISTING_RENDITION = "fill-640x360"
+SUMMARY_SOURCE_CHARS = 2000
 
 
 class ArticlePageQuerySet(PageQuerySet):
@@ -30,12 +31,9 @@ class ArticlePageQuerySet(PageQuerySet):
         return self.filter(first_published_at__gte=start, first_published_at__lt=end)
 
     def matching(self, query: str, *, newest_first: bool = False):
-        """Full-text search for the words of `query`, best match (or newest) first.
-
-        Only words reach the engine: quotes, brackets, stars and upper-case AND/OR/NOT are
-        query syntax to SQLite FTS5 and PostgreSQL, and a reader's typo must not be an error.
-        """
-        words = " ".join(re.findall(r"\w+", query.lower()))
+        """Full-text search in Wagtail's index for the words of `query`, best match (or
+        newest) first. Readers' search on PostgreSQL reads its own table: see search.py."""
+        words = words_of(query)
         if not words:
             return self.none()
         if newest_first:
@@ -46,7 +44,10 @@ class ArticlePageQuerySet(PageQuerySet):
         """What a teaser shows: bylines, lead image and rendition, comment count."""
         from .models import ArticleByline, NewsImage
 
-        return self.select_related("lead_image", "comment_thread").prefetch_related(
+        # A teaser needs at most the start of a body (when there is no standfirst): the
+        # whole one is read from TOAST storage for nothing.
+        listed = self.defer("body").annotate(body_start=Substr("body", 1, SUMMARY_SOURCE_CHARS))
+        return listed.select_related("lead_image", "comment_thread").prefetch_related(
             Prefetch("bylines", queryset=ArticleByline.objects.select_related("author")),
             Prefetch(
                 "lead_image", queryset=NewsImage.objects.prefetch_renditions(LISTING_RENDITION)

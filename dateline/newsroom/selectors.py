@@ -7,29 +7,47 @@ from django.utils import timezone
 
 from dateline.core.pagination import paginate
 
-from . import structured_data
+from . import search, structured_data
 from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
 
 SHARE_RENDITION = "fill-1200x675"
 
 
-def attach_sections(articles) -> list[ArticlePage]:
-    """Set each article's `section` (its parent) with one query for the whole list."""
+def attach_sections(articles, request=None) -> list[ArticlePage]:
+    """Set each article's `section` (its parent) with one query for the whole list, and the
+    addresses a teaser links to: `section_url`, and `listing_url` (the section's + slug, as
+    an article's address always is), so Wagtail works an address out once per section."""
     articles = list(articles)
     steplen = ArticlePage.steplen
     sections = SectionPage.objects.filter(
         path__in={article.path[:-steplen] for article in articles}
     ).in_bulk(field_name="path")
+    urls = {path: section.get_url(request) for path, section in sections.items()}
     for article in articles:
         article.section = sections[article.path[:-steplen]]
+        article.section_url = urls[article.path[:-steplen]]
+        article.listing_url = f"{article.section_url}{article.slug}/"
     return articles
 
 
 def article_listing(request, articles, *, per_page: int):
     """The `?page=N` page of `articles` (a `for_listing()` queryset or its search results)."""
     page = paginate(request, articles, per_page=per_page)
-    page.object_list = attach_sections(page.object_list)
+    page.object_list = attach_sections(page.object_list, request)
     return page
+
+
+def article_search(query: str, *, newest_first: bool):
+    """Published articles matching the words of `query`, best match or newest first, for
+    `article_listing`: Wagtail's FTS5 index on SQLite, readers' own table on PostgreSQL."""
+    words = search.words_of(query)
+    if not words or not search.available():
+        articles = ArticlePage.objects.published().for_listing()
+        return articles.matching(query, newest_first=newest_first)
+    # The table holds only live, public articles (a restriction deletes rows at once); live()
+    # guards the moment between a withdrawal and its commit without a query of its own.
+    articles = ArticlePage.objects.live().for_listing()
+    return search.Results(words, newest_first=newest_first, load=articles.in_bulk)
 
 
 def front_page(*, home: HomePage) -> dict:

@@ -1,8 +1,8 @@
 """Wagtail's editorial events, routed to newsroom actions."""
 
-from django.db.models.signals import post_delete, post_save, pre_save
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
-from wagtail.models import PageViewRestriction, Revision, Site
+from wagtail.models import Page, PageViewRestriction, Revision, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from dateline.core.actions import page_cache_purge_on_commit
@@ -10,6 +10,11 @@ from dateline.core.pagecache import SITE_TAG
 
 from . import actions
 from .models import ArticlePage, Author, NewsroomSettings, Source, Topic
+
+
+def _articles_under(page: Page) -> list[int]:
+    articles = ArticlePage.objects.descendant_of(page, inclusive=True)
+    return list(articles.values_list("pk", flat=True))
 
 
 @receiver(pre_save, sender=ArticlePage)
@@ -29,6 +34,13 @@ def purge_on_publication_change(sender, instance, **kwargs):
 
 
 @receiver(page_published)
+@receiver(page_unpublished)
+def refresh_search_on_publication_change(sender, instance, **kwargs):
+    if isinstance(instance, ArticlePage):
+        actions.article_search_refresh(article_ids=[instance.pk])
+
+
+@receiver(page_published)
 def schedule_expiry(sender, instance, **kwargs):
     if instance.expire_at:
         actions.publication_schedule(at=instance.expire_at)
@@ -37,6 +49,8 @@ def schedule_expiry(sender, instance, **kwargs):
 @receiver(post_page_move)
 def purge_on_move(sender, instance, **kwargs):
     page_cache_purge_on_commit(tags={SITE_TAG})
+    # Moved into or out of a private section.
+    actions.article_search_refresh_later(article_ids=_articles_under(instance))
 
 
 @receiver(post_save, sender=Revision)
@@ -51,6 +65,19 @@ def purge_on_privacy_change(sender, instance, raw=False, **kwargs):
     # Who may see a section or article changes what the navigation, lists and pages show.
     if not raw:
         page_cache_purge_on_commit(tags={SITE_TAG})
+
+
+@receiver(post_save, sender=PageViewRestriction)
+def refresh_search_on_restriction(sender, instance, raw=False, **kwargs):
+    # Out of readers' search at once: restricted articles are only deleted, which is quick.
+    if not raw:
+        actions.article_search_refresh(article_ids=_articles_under(instance.page))
+
+
+@receiver(post_delete, sender=PageViewRestriction)
+def refresh_search_on_restriction_lifted(sender, instance, **kwargs):
+    # Public again: indexing a whole section again is the worker's job.
+    actions.article_search_refresh_later(article_ids=_articles_under(instance.page))
 
 
 @receiver(post_save, sender=Site)
@@ -69,3 +96,24 @@ def purge_on_shared_content_change(sender, raw=False, **kwargs):
     # Names, bios and the masthead appear on many pages; these edits are rare.
     if not raw:
         page_cache_purge_on_commit(tags={SITE_TAG})
+
+
+@receiver(post_save, sender=Topic)
+@receiver(pre_delete, sender=Topic)
+def refresh_search_on_topic_change(sender, instance: Topic, raw=False, **kwargs):
+    # A topic's names and aliases are searched as words of its articles.
+    if not raw:
+        actions.article_search_refresh_later(
+            article_ids=ArticlePage.objects.filter(topics=instance).values_list("pk", flat=True)
+        )
+
+
+@receiver(post_save, sender=Author)
+@receiver(pre_delete, sender=Author)
+def refresh_search_on_author_change(sender, instance: Author, raw=False, **kwargs):
+    if not raw:
+        actions.article_search_refresh_later(
+            article_ids=ArticlePage.objects.filter(bylines__author=instance).values_list(
+                "pk", flat=True
+            )
+        )

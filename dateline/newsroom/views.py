@@ -12,7 +12,7 @@ from dateline.core.pagecache import cache_tags, tag_response
 
 from . import feeds
 from .models import COMMENT_COUNTS_TAG, ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
-from .selectors import article_listing
+from .selectors import article_listing, article_search
 from .sitemaps import NewsSitemap
 
 PER_PAGE = 20
@@ -99,7 +99,7 @@ def search(request):
     newest = request.GET.get("sort") == "newest"
     articles = None
     if query:
-        results = ArticlePage.objects.published().for_listing().matching(query, newest_first=newest)
+        results = article_search(query, newest_first=newest)
         articles = article_listing(request, results, per_page=PER_PAGE)
     context = {"query": query, "articles": articles, "newest": newest}
     return render(request, "newsroom/search.html", context)

@@ -177,6 +177,9 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
 
 WAGTAIL_SITE_NAME = env.str("SITE_NAME", default="Dateline")
 WAGTAILIMAGES_IMAGE_MODEL = "newsroom.NewsImage"
+# Readers' search on PostgreSQL (dateline/newsroom/search.py): the text search
+# configuration its words are stemmed with, as the newsroom writes.
+NEWSROOM_SEARCH_CONFIG = env.str("SEARCH_LANGUAGE", default="english")
 WAGTAILSEARCH_BACKENDS = {
     # Full-text search in the database: SQLite FTS5 embedded, PostgreSQL's tsvector otherwise.
     "default": {"BACKEND": "wagtail.search.backends.database"},

@@ -1,9 +1,10 @@
 """Many generated articles, fast, for measuring search and listings at a newsroom's scale.
 
 Pages are inserted in bulk (Wagtail's tree paths computed here, as treebeard would) and
-then indexed through the search backend's own `add_bulk`, so search reads the same index
-as for articles published in the admin. Text comes from a seeded generator over a fixed
-vocabulary: the same run gives the same articles, and nothing comes from the network.
+then indexed as published articles are: readers' search table through its action, and
+Wagtail's index through the backend's own `add_bulk`. Text comes from a seeded generator
+over a fixed vocabulary: the same run gives the same articles, and nothing comes from the
+network.
 """
 
 import itertools
@@ -17,6 +18,7 @@ from django.utils import timezone
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
+from ..actions import article_search_refresh
 from ..models import ArticlePage, SectionPage
 from ..vocabulary import WORDS
 
@@ -46,8 +48,12 @@ def _sentence(rng: random.Random, low: int, high: int) -> str:
     return " ".join(words).capitalize() + "."
 
 
-def articles_generate(*, count: int, seed: int = 2026, index: bool = True) -> int:
-    """Add `count` live articles spread over the live sections; returns how many."""
+def articles_generate(
+    *, count: int, seed: int = 2026, index: bool = True, admin_index: bool = True
+) -> int:
+    """Add `count` live articles spread over the live sections; returns how many. `index`
+    makes them searchable by readers; `admin_index` also adds them to Wagtail's index (the
+    admin's search, and readers' on SQLite)."""
     rng = random.Random(seed)
     sections = list(SectionPage.objects.live().order_by("path"))
     if not sections:
@@ -59,9 +65,12 @@ def articles_generate(*, count: int, seed: int = 2026, index: bool = True) -> in
         with transaction.atomic():
             made += _chunk(rng, sections, content_type, now, start, min(CHUNK, count - start))
     if index:
+        ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
+        article_search_refresh(article_ids=ids)  # readers' search (PostgreSQL)
+    if index and admin_index:
+        ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
         backend = get_search_backend()
         articles = ArticlePage.objects.prefetch_related("topics", "bylines__author")
-        ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
         for start in range(0, len(ids), CHUNK):
             backend.add_bulk(ArticlePage, list(articles.filter(pk__in=ids[start : start + CHUNK])))
     return made

@@ -50,4 +50,5 @@ def section_nav(context):
 
 @register.inclusion_tag("newsroom/_teaser.html")
 def teaser(article, heading_level: int = 3, show_image: bool = True):
+    """An article in a list; `selectors.attach_sections` has given it its section and links."""
     return {"article": article, "heading_level": heading_level, "show_image": show_image}

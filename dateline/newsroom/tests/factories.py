@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Page
 
-from dateline.newsroom.actions import article_publish
+from dateline.newsroom.actions import article_publish, article_search_refresh
 from dateline.newsroom.models import (
     ArticleByline,
     ArticlePage,
@@ -102,6 +102,7 @@ def make_article(
         article_publish(article=article)
         if first_published_at is not None:
             Page.objects.filter(pk=article.pk).update(first_published_at=first_published_at)
+            article_search_refresh(article_ids=[article.pk])
         article = ArticlePage.objects.get(pk=article.pk)
     return article
 
