@@ -1,4 +1,4 @@
-from django.db.models import F, Prefetch, Q
+from django.db.models import Case, F, Prefetch, Q, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber, Substr
 from wagtail.models import PageQuerySet
@@ -44,9 +44,12 @@ class ArticlePageQuerySet(PageQuerySet):
         """What a teaser shows: bylines, lead image and rendition, comment count."""
         from .models import ArticleByline, NewsImage
 
-        # A teaser needs at most the start of a body (when there is no standfirst): the
-        # whole one is read from TOAST storage for nothing.
-        listed = self.defer("body").annotate(body_start=Substr("body", 1, SUMMARY_SOURCE_CHARS))
+        # A teaser needs at most the start of a body, and only when there is no standfirst:
+        # a whole body is read from the database's out-of-line storage for nothing.
+        body_start = Case(
+            When(standfirst="", then=Substr("body", 1, SUMMARY_SOURCE_CHARS)), default=Value("")
+        )
+        listed = self.defer("body").annotate(body_start=body_start)
         return listed.select_related("lead_image", "comment_thread").prefetch_related(
             Prefetch("bylines", queryset=ArticleByline.objects.select_related("author")),
             Prefetch(

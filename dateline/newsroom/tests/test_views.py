@@ -7,10 +7,12 @@ from pathlib import Path
 import html5lib
 import pytest
 from django.conf import settings
+from django.core.files.images import ImageFile
 from django.test import Client
+from wagtail.images.tests.utils import get_test_image_file
 
 from dateline.core.actions import page_cache_purge
-from dateline.newsroom.models import ArticleCorrection
+from dateline.newsroom.models import ArticleCorrection, NewsImage
 
 from .factories import AuthorFactory, TopicAliasFactory, make_article, make_section, now
 
@@ -211,15 +213,27 @@ def test_friendly_500_page_needs_no_database():
 def test_query_counts_on_the_hot_pages(client, demo_article, django_assert_max_num_queries):
     section = demo_article.section
     topic_alias = TopicAliasFactory(slug="extra-alias")
-    for n in range(8):
+    for n in range(8):  # each with a picture of its own: a teaser's renditions are read at once
+        picture = NewsImage.objects.create(
+            title=f"Picture {n}", file=ImageFile(get_test_image_file(), name=f"picture-{n}.png")
+        )
         make_article(
-            section, title=f"Story {n}", topics=[topic_alias.topic], authors=[AuthorFactory()]
+            section,
+            title=f"Story {n}",
+            topics=[topic_alias.topic],
+            authors=[AuthorFactory()],
+            lead_image=picture,
         )
     client.get("/")  # warm the site lookup and settings, as any running server has
+    client.get(section.url)  # and make the teasers' renditions, as the first reader does
+    # Rendered again, as after a publish: the cached pages would answer in none.
+    page_cache_purge(tags={"home", f"section:{section.pk}"})
     # The first article also reads the comment settings, kept for the next pages.
     for url, limit in (("/", 13), (section.url, 13), (ARTICLE_URL, 11)):
         with django_assert_max_num_queries(limit, info=url):
-            assert client.get(url).status_code == 200
+            response = client.get(url)
+            assert response.status_code == 200
+            assert response["X-Cache"] == "MISS"
     with django_assert_max_num_queries(0):
         assert client.get(ARTICLE_URL)["X-Cache"] == "HIT"
     # A miss after a change to the article (a comment approved, a correction) renders in 10:
@@ -277,3 +291,16 @@ def test_an_article_cannot_take_the_address_of_its_sections_feed(demo_article):
     demo_article.slug = "feed"
     with pytest.raises(ValidationError, match="feed"):
         demo_article.full_clean()
+
+
+def test_teasers_show_the_standfirst_or_else_the_start_of_the_body(client):
+    section = make_section(title="Region", slug="region")
+    make_article(section, title="With a standfirst", standfirst="Talks resume in Doha.")
+    make_article(
+        section,
+        title="Without one",
+        body="<p>Ministers met &amp; agreed.</p><p>" + "More words. " * 400 + "</p>",
+    )
+    markup = client.get(section.url).content.decode()
+    assert "Talks resume in Doha." in markup
+    assert "Ministers met &amp; agreed. More words." in markup
