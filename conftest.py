@@ -16,12 +16,15 @@ from django_tasks_db.management.commands import db_worker
 @pytest.fixture(autouse=True)
 def _empty_cache():
     from dateline.core.pagecache import local_pages
+    from dateline.core.sites import site_tagged
 
     cache.clear()
     local_pages.clear()
+    site_tagged.clear()
     yield
     cache.clear()
     local_pages.clear()
+    site_tagged.clear()
 
 
 def keep_test_connection() -> None:

@@ -1,11 +1,9 @@
-"""Site settings read by every page, kept in the shared cache and dropped when saved.
+"""Site settings read by every page, kept under the site tag and dropped when saved.
 
 Wagtail reads each setting from the database once per request; the masthead, the comment
 policy and the signup copy are on every page, so a page rendered after a purge would spend
 three queries on rows that change a few times a year.
 """
-
-from django.core.cache import cache
 
 
 def setting_key(model, site_id: int) -> str:
@@ -17,25 +15,25 @@ def setting_key(model, site_id: int) -> str:
 
 
 class CachedSiteSetting:
-    """Mix into a BaseSiteSetting (before it) to read it from the shared cache."""
+    """Mix into a BaseSiteSetting (before it) to read it from the cache kept under the
+    site tag (dateline.core.sites)."""
 
     @classmethod
     def for_site(cls, site):
+        from .sites import site_tagged
+
+        read = super().for_site
         if site is None:
-            return super().for_site(site)
-        key = setting_key(cls, site.pk)
-        found = cache.get(key)
-        if found is None:
-            found = super().for_site(site)
-            cache.set(key, found, 24 * 3600)
-        return found
+            return read(site)
+        return site_tagged.get(setting_key(cls, site.pk), lambda: read(site))
 
     def save(self, *args, **kwargs):
         from .actions import page_cache_purge_on_commit
         from .pagecache import SITE_TAG
+        from .sites import site_tagged
 
         super().save(*args, **kwargs)
         # Now, for this transaction's own reads; and after the commit every page (they all
         # show the settings) with every copy read meanwhile, by a new site-tag version.
-        cache.delete(setting_key(type(self), self.site_id))
+        site_tagged.forget(setting_key(type(self), self.site_id))
         page_cache_purge_on_commit(tags={SITE_TAG})

@@ -1,10 +1,9 @@
 from dataclasses import dataclass
 
 from django import template
-from django.core.cache import cache
 from wagtail.models import Site
 
-from dateline.core.sites import site_tag_version
+from dateline.core.sites import site_tag_version, site_tagged
 
 from ..models import SectionPage
 
@@ -19,22 +18,19 @@ class NavSection:
 
 
 def nav_sections(site: Site, request) -> list[NavSection]:
-    """The site's top-level sections, kept in the shared cache until the site tag is purged
+    """The site's top-level sections, kept under the site tag until it is purged
     (every change to sections purges it), as the pages that show them are."""
-    version = site_tag_version()
-    key = f"newsroom:nav:{site.pk}:{version}"
-    sections = cache.get(key) if version else None
-    if sections is None:
-        sections = [
+
+    def load() -> list[NavSection]:
+        return [
             NavSection(section.title, section.get_url(request), section.path)
             for section in SectionPage.objects.live()
             .public()
             .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
             .order_by("path")
         ]
-        if version:
-            cache.set(key, sections, 24 * 3600)
-    return sections
+
+    return site_tagged.get(f"newsroom:nav:{site.pk}:{site_tag_version()}", load)
 
 
 @register.inclusion_tag("newsroom/_section_nav.html", takes_context=True)
