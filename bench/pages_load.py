@@ -2,7 +2,8 @@
 
 - the limit: nginx serving the same bytes from a plain file;
 - a cache hit through nginx (the shipped deploy/nginx.conf.template, a 1-second micro-cache);
-- a cache hit through the app server alone (granian, the app's page cache, no database);
+- a cache hit through the app server alone (granian, the app's page cache, no database),
+  beside a trivial Django view under the same granian: the most an app server answers here;
 - a cache miss: every request rendered (PAGE_CACHE_SECONDS=0), as after each purge, under
   the same load and one request at a time (its p50 is the time to render the page);
 
@@ -54,6 +55,9 @@ def run() -> Report:
         rows += through_nginx
         with served(site, workers=2):
             rows.append(("app server, cache hit", _wrk(site.url + ARTICLE_PATH)))
+        trivial = dataclasses.replace(site, port=free_port())
+        with served(trivial, workers=2, application="bench.trivial_app:application"):
+            rows.append(("app server, a trivial Django view", _wrk(trivial.url + "/")))
         uncached = dataclasses.replace(
             site, env={**site.env, "PAGE_CACHE_SECONDS": "0"}, port=free_port()
         )

@@ -153,7 +153,12 @@ def fresh_site(backend: Backend, **settings: str) -> Iterator[Site]:
 
 @contextlib.contextmanager
 def served(
-    site: Site, *, workers: int, threads: int = 4, task_worker: bool = False
+    site: Site,
+    *,
+    workers: int,
+    threads: int = 4,
+    task_worker: bool = False,
+    application: str = "dateline.wsgi:application",
 ) -> Iterator[Path]:
     """granian serving `site` until the block ends; yields the path of its log.
 
@@ -164,7 +169,7 @@ def served(
     command = [
         GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(site.port),
         "--workers", str(workers), "--blocking-threads", str(threads),
-        "--log-level", "warning", "dateline.wsgi:application",
+        "--log-level", "warning", application,
     ]  # fmt: skip
     with log_path.open("w") as log:
         # A session of its own: the server and its worker processes stop as one group (the
