@@ -9,9 +9,9 @@ home page, the feeds and the sitemaps) is polled through nginx until it shows th
 the time is counted from the change's commit.
 """
 
-import http.client
 import time
 
+from .http_tools import get
 from .report import Report
 from .serving import front
 from .site import backends, fresh_site, run_python
@@ -64,16 +64,6 @@ CHANGES = {
 }
 
 
-def _get(port: int, path: str) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
 def _change(site, name: str, text: str) -> float:
     """Make the change in another process; the wall-clock time of its commit."""
     code = SETUP + CHANGES[name].format(slug=SLUG, text=text) + "print(time.time())\n"
@@ -85,18 +75,18 @@ def _until(port: int, committed: float, checks: dict) -> dict[str, float]:
     seen: dict[str, float] = {}
     while len(seen) < len(checks) and time.time() - committed < GIVE_UP_SECONDS:
         for path, holds in checks.items():
-            if path not in seen and holds(*_get(port, path)):
+            if path not in seen and holds(get(port, path)):
                 seen[path] = time.time() - committed
         time.sleep(0.01)
     return {path: seen.get(path, float("inf")) for path in checks}
 
 
 def _shows(text: str):
-    return lambda status, body: status == 200 and text.encode() in body
+    return lambda answer: answer.status == 200 and text.encode() in answer.body
 
 
 def _gone(text: str):
-    return lambda status, body: text.encode() not in body
+    return lambda answer: text.encode() not in answer.body
 
 
 def run() -> Report:
@@ -124,7 +114,7 @@ def run() -> Report:
             "withdrawal",
             "",
             {
-                ARTICLE: lambda status, body: status == 404,
+                ARTICLE: lambda answer: answer.status == 404,
                 **{path: _gone(new_headline) for path in LISTS},
                 **{path: _gone(SLUG) for path in SITEMAPS},
             },
@@ -133,8 +123,8 @@ def run() -> Report:
     with fresh_site(backend) as site, front(site) as port:
         watched = {path for _, _, checks in steps for path in checks} - {ARTICLE}
         for path in watched:  # Each page in nginx's cache, as a read story's pages are.
-            _get(port, path)
-            _get(port, path)
+            get(port, path)
+            get(port, path)
         for name, text, checks in steps:
             committed = _change(site, name, text)
             for path, seconds in _until(port, committed, checks).items():

@@ -13,13 +13,12 @@ per subscriber, and the sink's count must equal the recipients (none lost, none 
 
 import contextlib
 import json
-import subprocess
 import time
 from pathlib import Path
 
 from . import postfix
 from .report import Report
-from .site import PYTHON, ROOT, Backend, _stop, backends, fresh_site, run_command
+from .site import PYTHON, Backend, backends, fresh_site, run_command, task_workers
 
 RECIPIENTS = 20_000
 LARGE = 100_000
@@ -53,22 +52,10 @@ def _send(backend: Backend, sink: postfix.Sink, recipients: int) -> tuple[dict, 
             run_command(site.env, PYTHON, "-m", "bench.newsletter_site", "seed", str(recipients))
         )
         before = sink.accepted()
-        logs = [(site.var_dir / f"worker{n}.log").open("w") for n in range(WORKERS)]
-        workers = [
-            subprocess.Popen(  # noqa: S603 (fixed command, no shell)
-                [PYTHON, "manage.py", "db_worker", "--queue-name", "*", "--no-startup-delay"],
-                cwd=ROOT,
-                env=site.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-            for log in logs
-        ]
         first = last = None
         peak = 0.0
         deadline = time.monotonic() + SEND_TIMEOUT
-        try:
+        with task_workers(site, WORKERS, "--no-startup-delay") as workers:
             while time.monotonic() < deadline:
                 accepted = sink.accepted() - before
                 now = time.monotonic()
@@ -83,10 +70,6 @@ def _send(backend: Backend, sink: postfix.Sink, recipients: int) -> tuple[dict, 
                 time.sleep(0.05)
             time.sleep(1)  # a twin would arrive now
             peak = max([peak, *(_peak_mb(w.pid) for w in workers)])
-        finally:
-            _stop(workers)
-            for log in logs:
-                log.close()
         checked = json.loads(
             run_command(
                 site.env, PYTHON, "-m", "bench.newsletter_site", "check", str(seeded["campaign"])
@@ -98,9 +81,7 @@ def _send(backend: Backend, sink: postfix.Sink, recipients: int) -> tuple[dict, 
             **checked,
             "accepted": sink.accepted() - before,
             "seconds": seconds,
-            "worker_log": "".join(
-                (site.var_dir / f"worker{n}.log").read_text()[-2000:] for n in range(WORKERS)
-            ),
+            "worker_log": "".join(site.worker_log(n).read_text()[-2000:] for n in range(WORKERS)),
         }
         return figures, peak
 

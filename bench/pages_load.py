@@ -14,7 +14,6 @@ as the load would on one machine.
 """
 
 import dataclasses
-import http.client
 
 from . import http_tools
 from .report import Report
@@ -28,16 +27,10 @@ COLUMNS = ("answered by", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to 
 
 
 def _fetch(port: int, path: str) -> bytes:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        body = response.read()
-        if response.status != 200:
-            raise RuntimeError(f"{path} answered {response.status}")
-        return body
-    finally:
-        connection.close()
+    answer = http_tools.get(port, path)
+    if answer.status != 200:
+        raise RuntimeError(f"{path} answered {answer.status}")
+    return answer.body
 
 
 def run() -> Report:

@@ -26,7 +26,6 @@ http {{
     tcp_nopush on;
     keepalive_requests 100000;
 {http}
-{extra}
 }}
 """
 
@@ -39,9 +38,8 @@ def nginx_conf(
     static_root: Path,
     media_root: Path,
     workers: int | str = "auto",
-    extra: str = "",
 ) -> str:
-    """A whole nginx.conf: the shipped http{} part for this machine, plus `extra` servers."""
+    """A whole nginx.conf: the shipped http{} part for this machine."""
     # safe_substitute: nginx's own $host, $scheme, ... stay as they are.
     http = Template(TEMPLATE.read_text()).safe_substitute(
         DATELINE_LISTEN=f"127.0.0.1:{port}",
@@ -51,7 +49,7 @@ def nginx_conf(
         DATELINE_CACHE_DIR=str(prefix / "cache"),
     )
     assert "${DATELINE_" not in http, "a variable of the template was not given"
-    return MAIN.format(workers=workers, prefix=prefix, http=http, extra=extra)
+    return MAIN.format(workers=workers, prefix=prefix, http=http)
 
 
 @contextlib.contextmanager

@@ -309,7 +309,7 @@ def run_on(backend: Backend) -> tuple[tuple, list[str], list[str], dict[str, lis
         await_mail(sink, addresses)
         mail = sink.mail()
         stored = json.loads(run_command(site.env, PYTHON, "-c", STORED).splitlines()[-1])
-        errors = {"server": log_problems(log), "worker": log_problems(site.worker_log)}
+        errors = {"server": log_problems(log), "worker": log_problems(site.worker_log())}
     outcome = check(tallies, stored, mail)
     problems = outcome.problems + [problem for tally in tallies for problem in tally.problems]
     latencies = [ms for tally in tallies for ms in tally.latencies_ms]

@@ -62,10 +62,9 @@ class Site:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    @property
-    def worker_log(self) -> Path:
-        """Where the task worker started by `served(..., task_worker=True)` writes."""
-        return self.var_dir / "worker.log"
+    def worker_log(self, n: int = 0) -> Path:
+        """Where task worker `n` started by `task_workers` writes."""
+        return self.var_dir / f"worker{n}.log"
 
 
 def backends() -> tuple[list[Backend], list[str]]:
@@ -118,15 +117,6 @@ def run_python(site_env: dict[str, str], code: str) -> str:
     return run_command(site_env, PYTHON, "manage.py", "shell", "--no-imports", "-c", code)
 
 
-PUBLISH_HEADLINE = (
-    "from dateline.newsroom.models import ArticlePage\n"
-    "from dateline.newsroom.actions import article_publish\n"
-    "a = ArticlePage.objects.get(slug='us-gains-support-from-world-powers-vs-isis')\n"
-    "a.title = {headline!r}\n"
-    "article_publish(article=a)\n"
-)
-
-
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -163,17 +153,16 @@ def served(
     """granian serving `site` until the block ends; yields the path of its log.
 
     With `task_worker`, `manage.py db_worker` runs beside it on every queue, as in
-    `make run`, writing to `site.worker_log`.
+    `make run`, writing to `site.worker_log()`.
     """
-    log_path = site.var_dir / "granian.log"
+    log_path = site.var_dir / f"granian-{site.port}.log"  # two servers may share a site
     command = [
         GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(site.port),
         "--workers", str(workers), "--blocking-threads", str(threads),
         "--log-level", "warning", application,
     ]  # fmt: skip
     with log_path.open("w") as log:
-        # A session of its own: the server and its worker processes stop as one group (the
-        # task worker, in another session, has a group of its own).
+        # A session of its own: the server and its worker processes stop as one group.
         server = subprocess.Popen(  # noqa: S603 (fixed command, no shell)
             command,
             cwd=ROOT,
@@ -182,24 +171,37 @@ def served(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        processes = [server]
         try:
-            if task_worker:
-                with site.worker_log.open("w") as worker_log:
-                    processes.append(
-                        subprocess.Popen(  # noqa: S603 (fixed command, no shell)
-                            [PYTHON, "manage.py", "db_worker", "--queue-name", "*"],
-                            cwd=ROOT,
-                            env=site.env,
-                            stdout=worker_log,
-                            stderr=subprocess.STDOUT,
-                            start_new_session=True,
-                        )
-                    )
-            _wait_healthy(site, server, log_path)
-            yield log_path
+            with task_workers(site, 1 if task_worker else 0):
+                _wait_healthy(site, server, log_path)
+                yield log_path
         finally:
-            _stop(processes)
+            _stop([server])
+
+
+@contextlib.contextmanager
+def task_workers(site: Site, count: int, *options: str) -> Iterator[list[subprocess.Popen]]:
+    """`count` `manage.py db_worker` processes on every queue, each writing to
+    `site.worker_log(n)`, until the block ends (then stopped and reaped)."""
+    logs = [site.worker_log(n).open("w") for n in range(count)]
+    workers = [
+        # A session of its own each: stopped as a group, apart from the app server's.
+        subprocess.Popen(  # noqa: S603 (fixed command, no shell)
+            [PYTHON, "manage.py", "db_worker", "--queue-name", "*", *options],
+            cwd=ROOT,
+            env=site.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for log in logs
+    ]
+    try:
+        yield workers
+    finally:
+        _stop(workers)
+        for log in logs:
+            log.close()
 
 
 def _wait_healthy(site: Site, server: subprocess.Popen, log_path: Path) -> None:

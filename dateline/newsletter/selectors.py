@@ -65,6 +65,11 @@ def campaign_articles(campaign: Campaign) -> list:
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def campaign_withdrawn(campaign: Campaign) -> bool:
+    """Whether an article of the issue has since been withdrawn or deleted."""
+    return campaign.items.filter(Q(article=None) | Q(article__live=False)).exists()
+
+
 def campaign_progress(campaign: Campaign) -> Progress:
     """Deliveries by status, the recent rate, and what came back: one query."""
     now = timezone.now()

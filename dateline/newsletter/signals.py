@@ -4,18 +4,8 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 from wagtail.signals import page_published
 
-from dateline.core.actions import page_cache_purge_on_commit
-from dateline.core.pagecache import SITE_TAG
-
 from . import actions
-from .models import MailingListSettings, Newsletter
-
-
-@receiver(post_save, sender=MailingListSettings)
-def purge_on_copy_change(sender, raw=False, **kwargs):
-    # The signup copy and the popup are on every page; readers must see what consent records.
-    if not raw:
-        page_cache_purge_on_commit(tags={SITE_TAG})
+from .models import Newsletter
 
 
 @receiver(page_published)

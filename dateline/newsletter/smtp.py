@@ -81,22 +81,20 @@ class BulkEmailBackend(EmailBackend):
     def _send(self, email_message) -> bool:
         if self.connection is not None:
             self.connection.handed_over = False
+        if not self.dkim_key:
+            return super()._send(email_message)
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
         from_email = sanitize_address(email_message.from_email, encoding)
         recipients = [sanitize_address(addr, encoding) for addr in email_message.recipients()]
         body = email_message.message().as_bytes(linesep="\r\n")
-        if self.dkim_key:
-            body = (
-                dkim.sign(
-                    body,
-                    settings.NEWSLETTER_DKIM_SELECTOR.encode(),
-                    settings.NEWSLETTER_DKIM_DOMAIN.encode(),
-                    self.dkim_key,
-                    include_headers=SIGNED_HEADERS,
-                )
-                + body
-            )
-        self.connection.sendmail(from_email, recipients, body)
+        signature = dkim.sign(
+            body,
+            settings.NEWSLETTER_DKIM_SELECTOR.encode(),
+            settings.NEWSLETTER_DKIM_DOMAIN.encode(),
+            self.dkim_key,
+            include_headers=SIGNED_HEADERS,
+        )
+        self.connection.sendmail(from_email, recipients, signature + body)
         return True

@@ -43,9 +43,8 @@ def deliver_campaign(campaign_id: int) -> int:
     if status is None:
         return 0
     if status != Campaign.Status.SENDING:
-        # Paused or cancelled: still free a dead worker's rows, and report its doubt.
-        actions.deliveries_recover(campaign_id=campaign_id)
-        return 0
+        # Paused or cancelled: the action still frees a dead worker's rows, sending nothing.
+        return actions.campaign_deliver(campaign_id=campaign_id).sent
     lease = settings.NEWSLETTER_CLAIM_SECONDS
     if claim_once(f"newsletter:watch:{campaign_id}:{int(time.time() // lease)}", 2 * lease):
         watch_at = timezone.now() + timedelta(seconds=lease + 1)

@@ -8,7 +8,6 @@ to confirm, a few times a day at most) and is checked by Origin, honeypot and fi
 import functools
 
 from django.conf import settings
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,7 +25,7 @@ from dateline.core.http import (
 )
 from dateline.core.ratelimit import rate_limit_hit
 
-from . import actions, content, tokens
+from . import actions, content, selectors, tokens
 from .forms import PreferencesForm, SignupForm
 from .models import Campaign, MailingListSettings, Subscriber
 
@@ -206,7 +205,7 @@ def issue(request, pk: int):
     if variant is None:
         raise Http404("No such newsletter issue.")
     # An issue whose articles were withdrawn or deleted is withdrawn with them.
-    if campaign.items.filter(Q(article=None) | Q(article__live=False)).exists():
+    if selectors.campaign_withdrawn(campaign):
         raise Http404("This newsletter issue is no longer available.")
     signup = reverse("newsletter:signup")
     html = content.personalise(
@@ -225,7 +224,7 @@ def webhook_guard(view):
 
     @functools.wraps(view)
     def guarded(request, *args, **kwargs):
-        if not (getattr(settings, "ANYMAIL", {}) or {}).get("WEBHOOK_SECRET"):
+        if not settings.ANYMAIL.get("WEBHOOK_SECRET"):
             return HttpResponseForbidden("Webhooks are off: set ANYMAIL_WEBHOOK_SECRET.")
         return view(request, *args, **kwargs)
 

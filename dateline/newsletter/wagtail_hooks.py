@@ -7,7 +7,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 
 from dateline.core.admin_menu import PermissionMenuItem
 
-from . import admin_views, campaign_views
+from . import actions, admin_views, campaign_views
 from .models import Campaign, Newsletter
 
 list_urls = (
@@ -59,13 +59,25 @@ def register_sends_menu_item():
 
 
 class CampaignDeleteView(DeleteView):
-    """Only drafts: a send's records (who got what, bounces) and its once-only key must stay."""
+    """Drafts and scheduled sends only (actions.campaign_delete decides)."""
 
     def dispatch(self, request, *args, **kwargs):
         if self.object.status not in {Campaign.Status.DRAFT, Campaign.Status.SCHEDULED}:
-            messages.error(request, "A send that has started cannot be deleted; cancel it.")
-            return redirect("newsletter_admin:campaign", pk=self.object.pk)
+            return self.refused("A send that has started cannot be deleted; cancel it.")
         return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            return super().form_valid(form)
+        except actions.CampaignError as refusal:  # it started since the page was shown
+            return self.refused(str(refusal))
+
+    def delete_action(self):
+        actions.campaign_delete(campaign=self.object, by=self.request.user)
+
+    def refused(self, message: str):
+        messages.error(self.request, message)
+        return redirect("newsletter_admin:campaign", pk=self.object.pk)
 
 
 class CampaignViewSet(ModelViewSet):

@@ -102,8 +102,10 @@ def article_search_refresh_later(*, article_ids: Iterable[int]) -> None:
     touch many articles at once (a topic renamed, a section made private)."""
     from .tasks import refresh_article_search
 
+    if not search.available():
+        return
     ids = sorted(set(article_ids))
-    if ids and search.available():
+    if ids:
         transaction.on_commit(lambda: refresh_article_search.enqueue(article_ids=ids))
 
 

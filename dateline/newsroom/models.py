@@ -264,8 +264,9 @@ class HomePage(Page):
 
         Anything else (sections and their feeds, pages not live) is routed by Wagtail.
         """
-        # A section's own routes (its feeds) are the section's, whatever an article is called.
-        if path_components and SECTION_ROUTE not in path_components[-2:]:
+        # An article is at least a section below the home page; a section's own routes (its
+        # feeds) are the section's, whatever an article is called.
+        if len(path_components) >= 2 and SECTION_ROUTE not in path_components[-2:]:
             url_path = self.url_path + "/".join(path_components) + "/"
             article = ArticlePage.objects.live().filter(url_path=url_path).first()
             if article is not None:

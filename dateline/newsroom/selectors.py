@@ -1,11 +1,14 @@
 """Reads that assemble what a page shows, in a fixed number of queries."""
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
+from wagtail.models import Site
 
 from dateline.core.pagination import paginate
+from dateline.core.sites import site_tag_version, site_tagged
 
 from . import search, structured_data
 from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
@@ -97,3 +100,26 @@ def article_page(*, article: ArticlePage, request) -> dict:
         **{key: context[key] for key in ("section", "bylines", "citations", "topics")},
     )
     return context
+
+
+@dataclass(frozen=True)
+class NavSection:
+    title: str
+    url: str
+    path: str
+
+
+def nav_sections(site: Site, request) -> list[NavSection]:
+    """The site's top-level sections, kept under the site tag until it is purged
+    (every change to sections purges it), as the pages that show them are."""
+
+    def load() -> list[NavSection]:
+        return [
+            NavSection(section.title, section.get_url(request), section.path)
+            for section in SectionPage.objects.live()
+            .public()
+            .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
+            .order_by("path")
+        ]
+
+    return site_tagged.get(f"newsroom:nav:{site.pk}:{site_tag_version()}", load)

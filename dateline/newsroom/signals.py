@@ -9,12 +9,12 @@ from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
 from . import actions
-from .models import ArticlePage, Author, NewsroomSettings, Source, Topic
+from .models import ArticlePage, Author, Source, Topic
 
 
-def _articles_under(page: Page) -> list[int]:
-    articles = ArticlePage.objects.descendant_of(page, inclusive=True)
-    return list(articles.values_list("pk", flat=True))
+def _articles_under(page: Page):
+    """The ids of the articles at or under `page` (a lazy query: SQLite never runs it)."""
+    return ArticlePage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
 
 
 @receiver(pre_save, sender=ArticlePage)
@@ -91,9 +91,9 @@ def purge_on_site_change(sender, raw=False, **kwargs):
 @receiver(post_save, sender=Author)
 @receiver(post_save, sender=Topic)
 @receiver(post_save, sender=Source)
-@receiver(post_save, sender=NewsroomSettings)
 def purge_on_shared_content_change(sender, raw=False, **kwargs):
-    # Names, bios and the masthead appear on many pages; these edits are rare.
+    # Names and bios appear on many pages; these edits are rare. (Site settings purge
+    # themselves: dateline.core.site_settings.)
     if not raw:
         page_cache_purge_on_commit(tags={SITE_TAG})
 

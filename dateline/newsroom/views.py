@@ -94,7 +94,8 @@ MAX_QUERY_LENGTH = 200
 
 @require_GET
 def search(request):
-    """Not page-cached: the search index is updated by the worker after a publish purges."""
+    """Not page-cached: on SQLite, Wagtail's index is updated by the worker after a publish
+    purges; readers' search on PostgreSQL is written with the publish (search.py)."""
     query = " ".join(request.GET.get("q", "").split())[:MAX_QUERY_LENGTH]
     newest = request.GET.get("sort") == "newest"
     articles = None

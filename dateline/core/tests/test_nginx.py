@@ -6,36 +6,17 @@ reaches readers with no purge sent to nginx. How long that takes is measured by
 """
 
 import gzip
-import http.client
-import socket
 import time
-from dataclasses import dataclass
 
 import pytest
 from django.core.signals import request_started
 
+from bench.http_tools import get
 from dateline.newsroom.actions import article_publish
 from dateline.newsroom.models import ArticlePage
 
 ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@dataclass
-class Answer:
-    status: int
-    headers: dict[str, str]
-    body: bytes
-
-
-def get(port: int, path: str, **headers: str) -> Answer:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-    try:
-        connection.request("GET", path, headers=headers)
-        response = connection.getresponse()
-        return Answer(response.status, dict(response.getheaders()), response.read())
-    finally:
-        connection.close()
 
 
 @pytest.fixture
@@ -56,6 +37,7 @@ def front(live_server, tmp_path):
     """nginx on a free port with the shipped configuration, the live server behind it."""
     from bench.http_tools import nginx
     from bench.serving import nginx_conf
+    from bench.site import free_port
     from dateline.newsroom.demo import demo_content_load
 
     demo_content_load()
@@ -65,9 +47,7 @@ def front(live_server, tmp_path):
     (static / "site.4f2a.css.gz").write_bytes(
         gzip.compress((static / "site.4f2a.css").read_bytes())
     )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     config = nginx_conf(
         prefix=tmp_path,
         port=port,

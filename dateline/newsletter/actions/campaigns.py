@@ -1,14 +1,14 @@
 """Sends: composing, starting (the recipients frozen), scheduling, pausing, digests, alerts."""
 
 import math
-import zoneinfo
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from wagtail.log_actions import log
 
 from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once
@@ -36,6 +36,7 @@ __all__ = [
     "CampaignError",
     "article_alert_send",
     "campaign_cancel",
+    "campaign_delete",
     "campaign_pause",
     "campaign_problems",
     "campaign_resume",
@@ -228,6 +229,21 @@ def campaign_unschedule(*, campaign: Campaign) -> Campaign:
 
 
 @transaction.atomic
+def campaign_delete(*, campaign: Campaign, by=None) -> None:
+    """Delete a send that has not started (a draft or a scheduled one): a started send's
+    records (who got what, bounces) and its once-only key must stay."""
+    locked = (
+        Campaign.objects.select_for_update()
+        .filter(pk=campaign.pk, status__in={CStatus.DRAFT, CStatus.SCHEDULED})
+        .first()
+    )
+    if locked is None:
+        raise CampaignError("A send that has started cannot be deleted; cancel it.")
+    log(instance=locked, action="wagtail.delete", user=by)
+    locked.delete()
+
+
+@transaction.atomic
 def campaign_pause(*, campaign: Campaign) -> Campaign:
     """Stop sending: workers finish the message in hand and give the rest back."""
     return _move(
@@ -347,7 +363,7 @@ def digest_slot(newsletter: Newsletter, now: datetime) -> datetime:
     Compared as instants, not wall-clock times; a time that does not exist on a spring-
     forward day is taken as the same instant moved forward (02:30 becomes 03:30).
     """
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     local = now.astimezone(zone)
     day = local.date()
     if newsletter.frequency == Frequency.WEEKLY:
@@ -358,7 +374,7 @@ def digest_slot(newsletter: Newsletter, now: datetime) -> datetime:
     return slot
 
 
-def _instant(day, at, zone) -> datetime:
+def _instant(day: date, at: time, zone: tzinfo) -> datetime:
     return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
 
 
@@ -450,9 +466,9 @@ def digests_schedule(*, now: datetime | None = None) -> datetime | None:
     from ..tasks import send_due_digests
 
     now = now or timezone.now()
-    zone = zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    zone = timezone.get_default_timezone()
     slots = [
-        _instant(digest_slot(n, now).astimezone(zone).date() + _period(n), n.send_time, zone)
+        _instant(digest_slot(n, now).date() + _period(n), n.send_time, zone)
         for n in Newsletter.objects.filter(kind=Newsletter.Kind.DIGEST, is_active=True)
     ]
     if not slots:

@@ -510,6 +510,7 @@ def _send_one(batch: _Batch, delivery: Delivery, variant: CampaignVariant) -> No
                 last_error=f"Paused: the mail server refused {REFUSALS_BEFORE_PAUSE} messages "
                 f"in a row, the last with “{reply}”"[:500],
             )
+            batch.outcome.stopped = str(Campaign.Status.PAUSED)
             raise CampaignStopped from exc
         return
     batch.refusals_in_a_row = 0

@@ -181,3 +181,17 @@ def test_an_unscheduled_send_does_not_start(newsletters, article, run_worker, sm
     assert not actions.campaign_start_scheduled(campaign_id=campaign.pk)
     with pytest.raises(actions.CampaignError, match="future"):
         actions.campaign_schedule(campaign=campaign, at=timezone.now() - timedelta(minutes=1))
+
+
+@pytest.mark.django_db
+def test_only_a_send_that_has_not_started_can_be_deleted(newsletters, article):
+    subscribe("reader@example.com", newsletters[0])
+    started = actions.campaign_start(campaign=compose(newsletters[0], article))
+    with pytest.raises(actions.CampaignError, match="cannot be deleted"):
+        actions.campaign_delete(campaign=started)
+    assert Delivery.objects.filter(campaign=started).count() == 1
+    scheduled = actions.campaign_schedule(
+        campaign=compose(newsletters[0], article), at=timezone.now() + timedelta(hours=1)
+    )
+    actions.campaign_delete(campaign=scheduled)
+    assert not Campaign.objects.filter(pk=scheduled.pk).exists()

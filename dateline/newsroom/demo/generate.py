@@ -64,11 +64,11 @@ def articles_generate(
     for start in range(0, count, CHUNK):
         with transaction.atomic():
             made += _chunk(rng, sections, content_type, now, start, min(CHUNK, count - start))
-    if index:
-        ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
-        article_search_refresh(article_ids=ids)  # readers' search (PostgreSQL)
-    if index and admin_index:
-        ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
+    if not index:
+        return made
+    ids = list(ArticlePage.objects.values_list("pk", flat=True).order_by("pk"))
+    article_search_refresh(article_ids=ids)  # readers' search (PostgreSQL)
+    if admin_index:
         backend = get_search_backend()
         articles = ArticlePage.objects.prefetch_related("topics", "bylines__author")
         for start in range(0, len(ids), CHUNK):

@@ -1,4 +1,5 @@
-"""A GIN index on the expression Wagtail's PostgreSQL search filters on.
+"""A GIN index on the expression Wagtail's PostgreSQL search filters on: the admin's search
+(readers' search has its own table since 0004).
 
 The database search backend matches `(title || body) @@ query`; its own indexes cover
 `title` and `body` apart, which that expression cannot use, so every search read the whole

@@ -1,36 +1,10 @@
-from dataclasses import dataclass
-
 from django import template
 from wagtail.models import Site
 
-from dateline.core.sites import site_tag_version, site_tagged
-
 from ..models import SectionPage
+from ..selectors import nav_sections
 
 register = template.Library()
-
-
-@dataclass(frozen=True)
-class NavSection:
-    title: str
-    url: str
-    path: str
-
-
-def nav_sections(site: Site, request) -> list[NavSection]:
-    """The site's top-level sections, kept under the site tag until it is purged
-    (every change to sections purges it), as the pages that show them are."""
-
-    def load() -> list[NavSection]:
-        return [
-            NavSection(section.title, section.get_url(request), section.path)
-            for section in SectionPage.objects.live()
-            .public()
-            .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
-            .order_by("path")
-        ]
-
-    return site_tagged.get(f"newsroom:nav:{site.pk}:{site_tag_version()}", load)
 
 
 @register.inclusion_tag("newsroom/_section_nav.html", takes_context=True)

@@ -122,9 +122,8 @@ def test_a_published_article_is_searchable_at_once_and_leaves_when_withdrawn(cli
 def test_the_table_holds_only_live_public_articles_and_loses_deleted_ones():
     section = make_section()
     live = make_article(section, title="Pipeline reopens")
-    draft = make_article(section, title="Pipeline draft", publish=False)
-    assert searchable_ids() == {live.pk}
-    assert draft.pk not in searchable_ids()
+    make_article(section, title="Pipeline draft", publish=False)
+    assert searchable_ids() == {live.pk}  # not the draft
     live.delete()
     assert searchable_ids() == set()
 

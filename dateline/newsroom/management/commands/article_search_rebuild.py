@@ -16,5 +16,5 @@ class Command(BaseCommand):
             self.stdout.write("Nothing to do: on SQLite readers' search uses Wagtail's index.")
             return
         ids = ArticlePage.objects.values_list("pk", flat=True).order_by("pk")
-        held = article_search_refresh(article_ids=ids.iterator())
+        held = article_search_refresh(article_ids=ids)
         self.stdout.write(f"{held} articles searchable")
