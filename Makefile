@@ -11,7 +11,7 @@ PYTHON ?= python3.11
 UV := $(PYTHON) -m uv
 PY := $(UV) run --frozen --python $(PYTHON) python
 
-.PHONY: run setup test test-sqlite test-postgres browser nginx postgres lint format bench clean
+.PHONY: run setup test test-sqlite test-postgres browser nginx vnu postgres lint format bench clean
 
 ## Install uv and the locked dependencies (idempotent).
 setup:
@@ -26,15 +26,12 @@ run: setup
 	@$(PY) manage.py load_demo
 	@$(PY) manage.py purge_page_cache -v0
 	@echo "Serving $(SITE_URL)/ (Ctrl+C stops the site and the worker)"
-	@trap 'kill 0' EXIT INT TERM; \
-	$(PY) manage.py db_worker --queue-name '*' & \
-	$(UV) run --frozen --python $(PYTHON) granian --interface wsgi --host $(HOST) --port $(PORT) \
-		--workers 1 --blocking-threads 4 --respawn-failed-workers --log-level warning \
-		dateline.wsgi:application & \
-	wait
+# `manage.py serve` replaces the recipe's shell, run by the venv's python (no uv in between):
+# Ctrl+C and SIGTERM reach it, and it stops granian and the worker (serve.py).
+	@exec "$${UV_PROJECT_ENVIRONMENT:-.venv}/bin/python" manage.py serve --host $(HOST) --port $(PORT)
 
 ## The whole suite on SQLite, then on PostgreSQL.
-test: setup browser nginx
+test: setup browser nginx vnu
 	@$(MAKE) --no-print-directory test-sqlite
 	@$(MAKE) --no-print-directory test-postgres
 
@@ -63,6 +60,23 @@ browser:
 ## Debian's nginx, for the tests of the shipped front (deploy/); never started as a service.
 nginx: setup
 	@$(PY) -c "from bench.http_tools import nginx_binary; nginx_binary()"
+
+## The Nu HTML checker for the tests of pages and emails: npm's vnu-jar, pinned in
+## tools/vnu/package-lock.json, run by Java (Debian's default-jre-headless when root).
+VNU_JAR := tools/vnu/node_modules/vnu-jar/build/dist/vnu.jar
+vnu: $(VNU_JAR)
+	@if ! command -v java >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless) >/dev/null; fi
+	@command -v java >/dev/null || echo "No java: the Nu HTML checker test will be skipped (install default-jre-headless)."
+
+$(VNU_JAR): tools/vnu/package.json tools/vnu/package-lock.json
+	@if ! command -v npm >/dev/null && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm) >/dev/null; fi
+	@if command -v npm >/dev/null; then \
+		npm ci --prefix tools/vnu --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@ \
+		|| { echo "npm could not install the Nu HTML checker: its test will be skipped." >&2; \
+			[ "$$CI" != "true" ]; }; \
+	else echo "No npm: the Nu HTML checker test will be skipped (install npm)."; fi
 
 ## Load throwaway sites and print figures (comments, signups, newsletters; SQLite, PostgreSQL).
 ## `make bench BENCH=newsletters` runs one.

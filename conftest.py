@@ -98,11 +98,19 @@ class SmtpSink:
         return [rcpt for envelope in self.messages for rcpt in envelope.rcpt_tos]
 
 
+def free_port() -> int:
+    """A loopback port nothing listens on (connecting to it is refused)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 @contextlib.contextmanager
-def smtp_sink() -> Iterator[SmtpSink]:
+def smtp_sink(port: int = 0) -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback, on `port` if given (a server that comes back)."""
     from aiosmtpd.controller import Controller
 
-    sink = SmtpSink(host="127.0.0.1", port=0)
+    sink = SmtpSink(host="127.0.0.1", port=port or free_port())
 
     class Handler:
         async def handle_MAIL(self, server, session, envelope, address, mail_options):
@@ -128,9 +136,6 @@ def smtp_sink() -> Iterator[SmtpSink]:
             sink.messages.append(envelope)
             return "250 Message accepted for delivery"
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        sink.port = probe.getsockname()[1]
     controller = Controller(Handler(), hostname=sink.host, port=sink.port)
     controller.start()
     try:
@@ -149,6 +154,46 @@ def smtp_server(settings):
         settings.EMAIL_USE_TLS = False
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         yield sink
+
+
+class SmtpOutage:
+    """A mail server that is down (nothing listens on its port) until `up()` starts a real
+    one there, as a server that comes back after a restart."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.sink: SmtpSink | None = None
+        self._running = contextlib.ExitStack()
+
+    @property
+    def url(self) -> str:
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def up(self) -> SmtpSink:
+        self.sink = self._running.enter_context(smtp_sink(self.port))
+        return self.sink
+
+    def down(self) -> None:
+        self._running.close()
+
+    def received(self) -> list:
+        return self.sink.received() if self.sink else []
+
+
+@pytest.fixture
+def smtp_outage(settings):
+    """Deliver the suite's mail by SMTP to 127.0.0.1, where the server is down until
+    `smtp_outage.up()`."""
+    outage = SmtpOutage(free_port())
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = outage.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    try:
+        yield outage
+    finally:
+        outage.down()
 
 
 def pytest_sessionfinish(session, exitstatus):

@@ -4,6 +4,8 @@
 - a cache hit through nginx (the shipped deploy/nginx.conf.template, a 1-second micro-cache);
 - a cache hit through the app server alone (granian, the app's page cache, no database),
   beside a trivial Django view under the same granian: the most an app server answers here;
+- the same hit through `make run`'s embedded server (granian's ASGI interface and the front
+  of dateline.core.front, which reads request bodies before Django takes a thread);
 - a cache miss: every request rendered (PAGE_CACHE_SECONDS=0), as after each purge, under
   the same load and one request at a time (its p50 is the time to render the page);
 
@@ -48,6 +50,12 @@ def run() -> Report:
         rows += through_nginx
         with served(site, workers=2):
             rows.append(("app server, cache hit", _wrk(site.url + ARTICLE_PATH)))
+        # make run's server: bodies read by an asyncio front, Django in its threads after.
+        embedded = dataclasses.replace(site, port=free_port())
+        with served(
+            embedded, workers=2, interface="asginl", application="dateline.asgi:application"
+        ):
+            rows.append(("embedded front (make run), cache hit", _wrk(embedded.url + ARTICLE_PATH)))
         trivial = dataclasses.replace(site, port=free_port())
         with served(trivial, workers=2, application="bench.trivial_app:application"):
             rows.append(("app server, a trivial Django view", _wrk(trivial.url + "/")))

@@ -67,11 +67,14 @@ import django
 django.setup()
 from django.db.models import Count
 from django_tasks_db.models import DBTaskResult
+from dateline.core.models import TransactionalEmail
 from dateline.newsletter.models import Subscriber
-tasks = DBTaskResult.objects.filter(task_path__endswith=".send_signup_email").order_by()
+tasks = DBTaskResult.objects.filter(task_path__endswith=".deliver_email").order_by()
+emails = TransactionalEmail.objects.filter(kind="newsletter/confirm").order_by()
 print(json.dumps({
     "subscribers": list(Subscriber.objects.values_list("email", "status")),
     "tasks": dict(tasks.values_list("status").annotate(Count("pk"))),
+    "emails": dict(emails.values_list("status").annotate(Count("pk"))),
 }))
 """
 
@@ -256,6 +259,8 @@ def check(tallies: list[Tally], stored: dict, mail: list[Mail]) -> Outcome:
 
     if unfinished := {status: n for status, n in stored["tasks"].items() if status != "SUCCESSFUL"}:
         outcome.problems.append(f"confirmation tasks not done: {unfinished}")
+    if unsent := {status: n for status, n in stored["emails"].items() if status != "sent"}:
+        outcome.problems.append(f"confirmations not sent: {unsent}")
     answers = Counter()
     for tally in tallies:
         answers.update(tally.answers)

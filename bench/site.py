@@ -149,17 +149,20 @@ def served(
     threads: int = 4,
     task_worker: bool = False,
     application: str = "dateline.wsgi:application",
+    interface: str = "wsgi",
 ) -> Iterator[Path]:
     """granian serving `site` until the block ends; yields the path of its log.
 
-    With `task_worker`, `manage.py db_worker` runs beside it on every queue, as in
-    `make run`, writing to `site.worker_log()`.
+    With `task_worker`, `manage.py db_worker` runs beside it on every queue, writing to
+    `site.worker_log()`. `interface="asginl"` with `application="dateline.asgi:application"`
+    is the embedded server of `make run` (its front's threads are SERVE_THREADS, not
+    `threads`).
     """
     log_path = site.var_dir / f"granian-{site.port}.log"  # two servers may share a site
+    per_interface = ["--blocking-threads", str(threads)] if interface == "wsgi" else ["--no-ws"]
     command = [
-        GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(site.port),
-        "--workers", str(workers), "--blocking-threads", str(threads),
-        "--log-level", "warning", application,
+        GRANIAN, "--interface", interface, "--host", "127.0.0.1", "--port", str(site.port),
+        "--workers", str(workers), *per_interface, "--log-level", "warning", application,
     ]  # fmt: skip
     with log_path.open("w") as log:
         # A session of its own: the server and its worker processes stop as one group.

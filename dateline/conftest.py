@@ -51,13 +51,23 @@ def article_url(_allow_async_unsafe, transactional_db, live_server) -> str:
 
 
 @pytest.fixture
-def browser(article_url: str):
+def policy_violations():
+    """Content-Security-Policy violations in the test's browser (dateline.testing)."""
+    from dateline.testing.policy_violations import PolicyViolations
+
+    return PolicyViolations()
+
+
+@pytest.fixture
+def browser(article_url: str, policy_violations):
     """A Chromium per test, started only once the database is set up.
 
     While Playwright's loop runs, asgiref hands this thread a context-local database
     connection rather than the thread's own, which is the one that holds the snapshot
     serialized rollback restores; so Playwright starts after the test database setup and
     stops before its teardown.
+
+    Any Content-Security-Policy violation in any of its pages fails the test at teardown.
     """
     from playwright.sync_api import sync_playwright
 
@@ -68,8 +78,11 @@ def browser(article_url: str):
         pytest.skip(reason)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
+        yield policy_violations.watch_browser(browser)
+        violations = policy_violations.take()
         browser.close()
+    if violations:
+        pytest.fail("Policy violations in the browser:\n" + "\n".join(violations), pytrace=False)
 
 
 @pytest.fixture

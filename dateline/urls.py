@@ -5,12 +5,19 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from dateline.core import signin
 from dateline.core import views as core_views
 
 handler404 = "dateline.core.views.page_not_found"
 handler500 = "dateline.core.views.server_error"
 
 urlpatterns = [
+    # Before Wagtail's own: the reset page that answers when a cap is reached.
+    path(
+        "admin/password_reset/",
+        signin.PasswordResetView.as_view(),
+        name="wagtailadmin_password_reset",
+    ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("healthz", core_views.health, name="health"),

@@ -25,6 +25,7 @@ from dateline.core.ratelimit import claim_once
 from dateline.newsroom.models import COMMENT_COUNTS_TAG
 
 from . import checkers, markup
+from .edit_tokens import COMMENTER_KEY
 from .models import (
     Comment,
     CommenterBan,
@@ -34,7 +35,9 @@ from .models import (
     ModeratorAlert,
     ReplyNotificationAddress,
 )
-from .policy import Moderation, Policy, first_listed_word, policy_for
+from .networks import BadNetwork, ban_network, in_network, networks_containing
+from .policy import Moderation, Policy, first_listed_word, policy_for, reserved_name
+from .selectors import mailbox_key, reserved_identities
 
 Status = Comment.Status
 Action = ModerationEvent.Action
@@ -54,6 +57,8 @@ class Posted:
     comment: Comment
     edit_token: str
     created: bool
+    # The browser's commenter key, to keep (new or the one it sent); empty for a retry.
+    commenter_key: str = ""
 
 
 def comment_cache_tags(article_id: int, *, count_changed: bool = False) -> set[str]:
@@ -130,10 +135,9 @@ def _visibility_changed(
     CommentThread.objects.filter(pk=comment.article_id).update(**changes)
     page_cache_purge_on_commit(tags=comment_cache_tags(comment.article_id, count_changed=True))
     if is_visible and notify and comment.parent_id and comment.reply_notified_at is None:
-        from .tasks import send_reply_notification
+        from .notifications import reply_notification_queue
 
-        comment_id = comment.pk
-        transaction.on_commit(lambda: send_reply_notification.enqueue(comment_id))
+        reply_notification_queue(reply=comment)
 
 
 def _alert_moderators(*, comment: Comment, kind: str, now: datetime) -> None:
@@ -148,8 +152,7 @@ def _alert_moderators(*, comment: Comment, kind: str, now: datetime) -> None:
 
 
 def _moderator_digest_schedule(*, now: datetime) -> None:
-    # One digest task per window is enough: it sends every alert waiting by then. Should the
-    # cache forget the key, a second task runs and finds nothing to send.
+    # One digest task per window is enough: it sends every alert waiting by then.
     from .tasks import send_moderator_digest
 
     window = settings.COMMENTS_MODERATOR_DIGEST_SECONDS
@@ -159,10 +162,11 @@ def _moderator_digest_schedule(*, now: datetime) -> None:
 
 
 def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> CommenterBan | None:
+    """The ban in force on `email` or on a network holding `ip` (an IPv6 address's /64...)."""
     now = now or timezone.now()
     who = Q(email=email.lower()) if email else Q(pk__in=[])
-    if ip:
-        who |= Q(ip_address=ip)
+    if networks := networks_containing(ip):
+        who |= Q(ip_network__in=networks)
     return (
         CommenterBan.objects.filter(who, lifted_at__isnull=True)
         .filter(Q(until__isnull=True) | Q(until__gt=now))
@@ -204,18 +208,41 @@ def _check_text(body: str, body_html: str, policy: Policy) -> list[str]:
     return reasons
 
 
-def _is_trusted(*, email: str, user, policy: Policy) -> bool:
+def _is_trusted(*, email: str, user, key_hash: str, policy: Policy) -> bool:
+    """Enough approved comments by this commenter, known by what an impostor lacks.
+
+    Anyone can type anyone's name and address, so an address alone proves nothing: the
+    approved comments that count are those of the signed-in account, or those written
+    with this address from the browser holding this commenter key (a secret kept in an
+    HttpOnly cookie, see edit_tokens). A reader on a new browser starts again; an empty
+    address or key (erased, imported or older comments) makes nobody trusted.
+    """
     if policy.moderation == Moderation.IMMEDIATE:
         return True
     if policy.moderation == Moderation.EVERYONE:
         return False
-    # Addresses are stored lower-cased: an exact match uses the index. An empty address
-    # (erased or imported comments) proves nothing about anyone.
     who = Q(user=user) if user is not None else Q(pk__in=[])
-    if email:
-        who |= Q(author_email=email.lower())
+    if email and key_hash:
+        # Addresses are stored lower-cased: an exact match uses the index.
+        who |= Q(author_email=email.lower(), commenter_key_hash=key_hash)
     approved = Comment.objects.approved().filter(who)
     return approved[: policy.trusted_after].count() >= policy.trusted_after
+
+
+def _refuse_reserved(*, name: str, email: str) -> None:
+    """Staff names and addresses are for staff, who sign in to use them."""
+    reserved = reserved_identities()
+    if reserved_name(name, reserved.names):
+        raise CommentRefused(
+            "That is the name of someone on the newsroom's staff. "
+            "Please comment under a name of your own.",
+            field="name",
+        )
+    if email and mailbox_key(email) in reserved.emails:
+        raise CommentRefused(
+            "That address belongs to the newsroom's staff: sign in to comment with it.",
+            field="email",
+        )
 
 
 def _parent_for_reply(*, article, parent_id: int | None, policy: Policy) -> Comment | None:
@@ -246,6 +273,7 @@ def comment_post(
     ip: str | None = None,
     user_agent: str = "",
     post_key: str | None = None,
+    commenter_key: str | None = None,
     site: Site | None = None,
     submission_extra: dict | None = None,
 ) -> Posted:
@@ -254,7 +282,10 @@ def comment_post(
     Raises CommentRefused with the reason to show the reader. A retried submission with the
     same `post_key` returns the comment the first attempt stored. The checks (policy, words,
     links, an outside spam checker) run before the write transaction, which on SQLite holds
-    the database's write lock.
+    the database's write lock. `commenter_key` is the secret the writer's browser holds
+    (a new one is made when it holds none, returned in Posted for it to keep): under
+    "pre-moderate until trusted", approvals count for the browser and address together.
+    Anonymous commenters cannot use the names and addresses of staff and authors.
     """
     now = timezone.now()
     if user is not None and not user.is_authenticated:
@@ -272,6 +303,11 @@ def comment_post(
         existing = Comment.objects.filter(post_key=post_key, article=article).first()
         if existing is not None:
             return Posted(comment=existing, edit_token="", created=False)
+    if user is None:
+        _refuse_reserved(name=name, email=email)
+    if not (commenter_key and COMMENTER_KEY.match(commenter_key)):
+        commenter_key = secrets.token_urlsafe(32)
+    key_hash = token_hash(commenter_key)
 
     policy = policy_for(article=article, site=site)
     thread = CommentThread.objects.filter(pk=article.pk).first()
@@ -286,7 +322,7 @@ def comment_post(
     if user is not None and user.is_staff:
         reasons = []
     else:
-        if not _is_trusted(email=email, user=user, policy=policy):
+        if not _is_trusted(email=email, user=user, key_hash=key_hash, policy=policy):
             reasons.append(
                 "pre-moderation" if policy.moderation == Moderation.EVERYONE else "new commenter"
             )
@@ -326,15 +362,16 @@ def comment_post(
         user_agent=user_agent[:300],
         created_at=now,
         edit_token_hash=token_hash(token),
+        commenter_key_hash=key_hash,
         post_key=post_key or None,
         body_digest=body_digest(body),
         notify_replies=notify_replies and bool(email),
     )
-    return _comment_store(comment, token=token, now=now)
+    return _comment_store(comment, token=token, commenter_key=commenter_key, now=now)
 
 
 @transaction.atomic
-def _comment_store(comment: Comment, *, token: str, now: datetime) -> Posted:
+def _comment_store(comment: Comment, *, token: str, commenter_key: str, now: datetime) -> Posted:
     """Write a checked comment and what follows from it, or find its twin."""
     same_author = Q(author_email=comment.author_email) if comment.author_email else Q(pk__in=[])
     if comment.ip_address:
@@ -370,7 +407,7 @@ def _comment_store(comment: Comment, *, token: str, now: datetime) -> Posted:
         _log(Action.SPAM, comment=comment, note=comment.hold_reasons, now=now)
     if comment.notify_replies and comment.status != Status.SPAM:
         reply_notifications_request(email=comment.author_email, now=now)
-    return Posted(comment=comment, edit_token=token, created=True)
+    return Posted(comment=comment, edit_token=token, created=True, commenter_key=commenter_key)
 
 
 @transaction.atomic
@@ -396,7 +433,13 @@ def comment_edit(*, comment: Comment, token: str | None, body: str, site: Site |
     comment.body, comment.body_html, comment.edited_at = body, body_html, now
     comment.body_digest = body_digest(body)
     staff = comment.user is not None and comment.user.is_staff
-    if not staff and not _is_trusted(email=comment.author_email, user=comment.user, policy=policy):
+    trusted = _is_trusted(
+        email=comment.author_email,
+        user=comment.user,
+        key_hash=comment.commenter_key_hash,
+        policy=policy,
+    )
+    if not staff and not trusted:
         # A moderator approved the words they read, not these.
         reasons.append("edited after approval")
     if reasons and comment.status == Status.APPROVED:
@@ -502,30 +545,40 @@ def commenter_ban(
     by: User,
     remove_pending: bool = True,
 ) -> CommenterBan:
-    """Stop a commenter (by address, IP or both) from posting, for a time or for good."""
+    """Stop a commenter (by address, IP or both) from posting, for a time or for good.
+
+    `ip` is an address or a prefix ("2001:db8:7::/48"): a ban on an IPv6 address covers
+    its /64, from which its owner's devices take new addresses at will (see networks).
+    """
     email = email.strip().lower()
+    ip = (ip or "").strip()
     if not email and not ip:
         raise CommentRefused("Name an email address or an IP address to ban.")
     if not reason.strip():
         raise CommentRefused("Give a reason for the ban.", field="reason")
+    try:
+        network = ban_network(ip) if ip else None
+    except BadNetwork as bad:
+        raise CommentRefused(str(bad), field="ip") from None
+    named = None if network is None else str(network.network_address) if "/" in ip else ip
     now = timezone.now()
     ban = CommenterBan.objects.create(
         email=email,
-        ip_address=ip or None,
+        ip_address=named,
+        ip_network=str(network) if network else "",
         reason=reason.strip()[:300],
         until=until,
         created_at=now,
         created_by=by,
     )
-    _log(Action.BANNED, ban=ban, by=by, note=f"{email or ''} {ip or ''}: {reason}", now=now)
+    _log(Action.BANNED, ban=ban, by=by, note=f"{email} {ban.ip_network}: {reason}", now=now)
     if remove_pending:
-        pending = Comment.objects.by_commenter(email=email, ip=ip).filter(status=Status.PENDING)
-        comment_moderate(
-            comment_ids=pending.values_list("pk", flat=True),
-            decision="reject",
-            by=by,
-            note="commenter banned",
-        )
+        pending = Comment.objects.filter(status=Status.PENDING)
+        ids = list(pending.by_commenter(email=email).values_list("pk", flat=True))
+        if network is not None:
+            from_network = pending.exclude(ip_address=None).values_list("pk", "ip_address")
+            ids += [pk for pk, address in from_network if in_network(address, str(network))]
+        comment_moderate(comment_ids=ids, decision="reject", by=by, note="commenter banned")
     return ban
 
 
@@ -554,30 +607,26 @@ def thread_state_set(*, article, state: str, by: User | None) -> CommentThread:
 
 
 def reply_notifications_request(*, email: str, now: datetime | None = None) -> bool:
-    """Ask the owner of `email` to confirm reply notifications: one email a day at most."""
-    from .tasks import send_reply_confirmation
+    """Ask the owner of `email` to confirm reply notifications: one email a day at most
+    (counted when the mail server takes it); whether one was queued."""
+    from .notifications import reply_confirmation_queue
 
     now = now or timezone.now()
     ReplyNotificationAddress.objects.bulk_create(
         [ReplyNotificationAddress(email=email)], ignore_conflicts=True
     )
-    claimed = (
+    askable = (
         # Never confirmed, or opted out more than a month ago: an address that said stop is
         # not asked again soon, whoever ticks the box.
-        ReplyNotificationAddress.objects.filter(email=email)
-        .filter(
+        ReplyNotificationAddress.objects.filter(email=email).filter(
             Q(confirmed_at__isnull=True, opted_out_at__isnull=True)
             | Q(opted_out_at__lt=now - timedelta(days=30))
         )
-        .filter(
-            Q(last_confirmation_sent_at__isnull=True)
-            | Q(last_confirmation_sent_at__lt=now - timedelta(days=1))
-        )
-        .update(last_confirmation_sent_at=now)
     )
-    if claimed:
-        transaction.on_commit(lambda: send_reply_confirmation.enqueue(email))
-    return bool(claimed)
+    if not askable.exists() or not reply_confirmation_queue(email=email):
+        return False
+    askable.update(last_confirmation_sent_at=now)
+    return True
 
 
 @transaction.atomic
@@ -608,8 +657,8 @@ def reply_notifications_opt_out(*, email: str) -> None:
 def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) -> int:
     """Erase the personal data of every comment posted with `email`; returns how many.
 
-    Name, address, website, IP and browser go; the text stays unless `remove_text`, in which
-    case the comments show as deleted and replies to them stay in place.
+    Name, address, website, IP, browser and commenter key go; the text stays unless
+    `remove_text`, in which case the comments show as deleted and replies to them stay.
     """
     now = timezone.now()
     email = email.strip().lower()
@@ -620,7 +669,7 @@ def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) ->
         comment.author_email = comment.author_url = comment.user_agent = ""
         comment.ip_address = None
         comment.user = None
-        comment.edit_token_hash = ""
+        comment.edit_token_hash = comment.commenter_key_hash = ""
         comment.notify_replies = False
         comment.erased_at = now
         if remove_text:
@@ -637,16 +686,14 @@ def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) ->
 def commenter_erasure_request(*, email: str) -> None:
     """Email `email` a link that erases its comments' personal data: only its owner can.
 
-    Only an address that has comments gets one, once a day at most; the caller answers the
-    same either way, so nobody learns who commented.
+    Only an address that has comments gets one, once a day at most, and the caller answers
+    the same either way. The work is the same too, so its timing tells nothing: nothing
+    here reads the address's comments; the email is queued for every address, and the
+    worker, composing it, sends nothing to an address without comments.
     """
-    from .tasks import send_erasure_link
+    from .notifications import erasure_link_queue
 
-    email = email.strip().lower()
-    if not Comment.objects.filter(author_email=email).exists():
-        return
-    if claim_once(f"comments:erasure-link:{email}", 24 * 3600):
-        transaction.on_commit(lambda: send_erasure_link.enqueue(email))
+    erasure_link_queue(email=email.strip().lower())
 
 
 def moderator_addresses(site: Site | None = None) -> list[str]:

@@ -11,11 +11,14 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from dateline.core.forms import EmailAddressField, IdChoiceField, IdField
+from dateline.core.ids import parse_id
 from dateline.core.pagination import paginate
 from dateline.newsroom.models import ArticlePage, SectionPage
 
 from . import actions
 from .models import Comment, CommenterBan, CommentThread, ModerationEvent
+from .networks import BadNetwork, ban_network
 
 QUEUES = [
     ("pending", "Pending"),
@@ -40,8 +43,8 @@ moderator_required = permission_required(MODERATE, raise_exception=True)
 
 class QueueFilters(forms.Form):
     status = forms.ChoiceField(choices=QUEUES, required=False)
-    article = forms.IntegerField(required=False, min_value=1)
-    section = forms.ModelChoiceField(SectionPage.objects.all(), required=False)
+    article = IdField(required=False)
+    section = IdChoiceField(SectionPage.objects.all(), required=False)
     email = forms.CharField(required=False, max_length=254)
     ip = forms.GenericIPAddressField(required=False)
 
@@ -61,10 +64,24 @@ class QueueFilters(forms.Form):
 
 
 class BanForm(forms.Form):
-    email = forms.EmailField(required=False)
-    ip = forms.GenericIPAddressField(required=False, label="IP address")
+    email = EmailAddressField(required=False)
+    ip = forms.CharField(
+        required=False,
+        max_length=49,
+        label="IP address or prefix",
+        help_text="An IPv6 address bans its /64; a prefix such as 203.0.113.0/24 bans it all.",
+    )
     duration = forms.ChoiceField(choices=BAN_DURATIONS, initial="7")
     reason = forms.CharField(max_length=300)
+
+    def clean_ip(self) -> str:
+        ip = self.cleaned_data["ip"].strip()
+        if ip:
+            try:
+                ban_network(ip)
+            except BadNetwork as bad:
+                raise forms.ValidationError(str(bad)) from None
+        return ip
 
     def clean(self):
         data = super().clean()
@@ -114,7 +131,7 @@ def back(request, fallback: str):
 @moderator_required
 def bulk(request):
     decision = request.POST.get("decision")
-    ids = [int(pk) for pk in request.POST.getlist("comment") if pk.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("comment")) if pk is not None]
     if decision not in actions.MODERATION_DECISIONS or not ids:
         messages.error(request, "Choose comments and an action.")
     else:

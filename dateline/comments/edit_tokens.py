@@ -1,8 +1,11 @@
-"""The browser's proof that it wrote a comment: tokens in one HttpOnly cookie.
+"""The browser's proofs that it wrote comments: secrets in HttpOnly cookies.
 
-The cookie is sent to /comments/ only, so article pages and the caches in front of them
-never see it. It lists up to MAX_REMEMBERED "id:token" pairs; the database keeps only each
-token's hash.
+Both cookies are sent to /comments/ only, so article pages and the caches in front of them
+never see them, and the database keeps only each secret's hash. One lists up to
+MAX_REMEMBERED "id:token" pairs, each the edit token of one comment (for the edit window
+and moderation). The other holds one commenter key per browser, for a year: the comments
+it wrote carry its hash, and moderators' approvals of them are what make their writer
+trusted (see actions.comment_post), a thing nobody can get by typing someone's address.
 """
 
 import re
@@ -16,6 +19,9 @@ COOKIE_PATH = "/comments/"
 COOKIE_MAX_AGE = 7 * 24 * 3600  # long enough to see one's comment through moderation
 MAX_REMEMBERED = 20
 PAIR = re.compile(r"^(\d{1,18}):([A-Za-z0-9_-]{16,64})$")
+COMMENTER_COOKIE_NAME = "dateline_commenter"
+COMMENTER_COOKIE_MAX_AGE = 365 * 24 * 3600
+COMMENTER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 
 
 def remembered_tokens(request: HttpRequest) -> dict[int, str]:
@@ -38,6 +44,24 @@ def remember_edit_token(
         COOKIE_NAME,
         "|".join(pairs),
         max_age=COOKIE_MAX_AGE,
+        path=COOKIE_PATH,
+        secure=request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def commenter_key(request: HttpRequest) -> str | None:
+    """The commenter key this browser holds, if it holds a well-formed one."""
+    value = request.COOKIES.get(COMMENTER_COOKIE_NAME, "")
+    return value if COMMENTER_KEY.match(value) else None
+
+
+def remember_commenter_key(request: HttpRequest, response: HttpResponse, *, key: str) -> None:
+    response.set_cookie(
+        COMMENTER_COOKIE_NAME,
+        key,
+        max_age=COMMENTER_COOKIE_MAX_AGE,
         path=COOKIE_PATH,
         secure=request.is_secure(),
         httponly=True,

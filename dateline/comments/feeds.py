@@ -1,4 +1,6 @@
-"""RSS feeds of published comments: the whole site's and one article's."""
+"""Feeds of published comments, the whole site's and one article's: RSS 2.0, Atom and JSON
+Feed, as the newsroom's article feeds are. The newsroom is each feed's author; each comment
+has its commenter's name as its author, never their address."""
 
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
@@ -6,7 +8,8 @@ from django.urls import reverse
 
 from dateline.core.links import absolute_url
 from dateline.core.pagecache import tag_response
-from dateline.newsroom.models import ArticlePage
+from dateline.newsroom.feeds import FEED_TYPES, FeedAuthor
+from dateline.newsroom.models import ArticlePage, NewsroomSettings, plain_text
 
 from .models import Comment
 
@@ -14,12 +17,31 @@ ITEMS = 50
 
 
 class CommentsFeed(Feed):
+    def __init__(self, fmt: str = "rss"):
+        self.feed_type = FEED_TYPES[fmt]
+
     def __call__(self, request, *args, **kwargs):
         response = super().__call__(request, *args, **kwargs)
         return tag_response(response, tags=self.cache_tags(kwargs))
 
     def cache_tags(self, kwargs) -> set[str]:
         return {"comments:feed"}
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        newsroom = NewsroomSettings.for_request(request)
+        feed.feed.update(
+            author_name=newsroom.name, author_link=absolute_url("/"), language=newsroom.language
+        )
+        return feed
+
+    def item_extra_kwargs(self, item: Comment) -> dict:
+        # JSON Feed tells HTML from text; RSS and Atom carry the HTML as the description.
+        return {
+            "authors": [FeedAuthor(item.author_name)],
+            "content_html": item.body_html,
+            "summary_text": plain_text(item.body_html),
+        }
 
     def item_title(self, item: Comment) -> str:
         return f"{item.author_name} on “{item.article.title}”"

@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.validators import URLValidator
 
 from dateline.core import formstamp
+from dateline.core.forms import EmailAddressField
 
 from .markup import clean_text
 from .models import CommentReport
@@ -56,12 +57,7 @@ class CommentForm(forms.Form):
         error_messages={"max_length": "Your name can be %(limit_value)d characters at most."},
         widget=forms.TextInput(attrs={"autocomplete": "name", "maxlength": 80}),
     )
-    email = forms.EmailField(
-        required=False,
-        help_text="Never shown.",
-        error_messages={"invalid": "Enter an email address like name@example.com."},
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = EmailAddressField(required=False, help_text="Never shown.")
     url = forms.URLField(
         label="Website",
         required=False,
@@ -127,9 +123,7 @@ class ReportForm(forms.Form):
 
 
 class EraseRequestForm(forms.Form):
-    email = forms.EmailField(
-        error_messages={"invalid": "Enter an email address like name@example.com."}
-    )
+    email = EmailAddressField(error_messages={"required": "Enter your email address."})
 
 
 class EraseConfirmForm(forms.Form):

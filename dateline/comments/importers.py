@@ -23,11 +23,12 @@ import nh3
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import iterparse
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import URLValidator
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
+from dateline.core.addresses import BadAddress, email_normalise
 from dateline.newsroom.models import ArticlePage
 
 from . import actions
@@ -406,11 +407,11 @@ def _plain(text: str) -> str:
 
 
 def _email(text: str) -> str:
+    """The address in the site's normal form; one it would refuse from a reader is dropped."""
     try:
-        validate_email(text)
-    except ValidationError:
+        return email_normalise(text)
+    except BadAddress:
         return ""
-    return text
 
 
 def _url(text: str) -> str:

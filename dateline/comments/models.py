@@ -165,6 +165,9 @@ class Comment(models.Model):
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)
     edit_token_hash = models.CharField(max_length=64, blank=True)
+    # The hash of a secret kept in the writer's browser (one per browser, not per comment):
+    # what makes a commenter trusted, since anyone can type anyone's name and address.
+    commenter_key_hash = models.CharField(max_length=64, blank=True)
     # A browser-made key per submission: a retried post finds its comment instead of a twin.
     post_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
     body_digest = models.CharField(max_length=64, db_index=True)
@@ -239,7 +242,10 @@ class CommentReport(models.Model):
 
 class CommenterBan(models.Model):
     email = models.EmailField(blank=True, db_index=True)
-    ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # The address the moderator named (a prefix's first address); `ip_network` is what the
+    # ban covers: the address itself for IPv4, its /64 for IPv6, or the prefix named.
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    ip_network = models.CharField("IP network", max_length=49, blank=True, db_index=True)
     reason = models.CharField(max_length=300)
     until = models.DateTimeField(null=True, blank=True, help_text="Empty: for good.")
     created_at = models.DateTimeField()
@@ -257,7 +263,7 @@ class CommenterBan(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Ban of {self.email or self.ip_address}"
+        return f"Ban of {self.email or self.ip_network or self.ip_address}"
 
 
 class ModerationEvent(models.Model):

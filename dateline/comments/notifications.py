@@ -1,4 +1,11 @@
-"""The emails comments send: reply notifications, their confirmation, moderators' digests."""
+"""The emails comments send: reply notifications, their confirmation, erasure links and the
+moderators' digests.
+
+Each is queued (dateline.core.email) in the transaction of the action that decides it, and
+made here when it goes: links are signed then, and a reply withdrawn or an address that
+opted out since gets nothing. Reply confirmations and erasure links count against a cap
+of one a day per address, counted when the mail server takes them.
+"""
 
 import logging
 
@@ -7,8 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import Site
 
-from dateline.core.email import send_email
+from dateline.core.actions import email_queue
+from dateline.core.email import Cap, Composed, NotToBeSent, email_kind
 from dateline.core.links import absolute_url
+from dateline.core.models import TransactionalEmail
 
 from . import tokens
 from .actions import moderator_addresses, moderator_alerts_claim
@@ -28,28 +37,49 @@ def unsubscribe_headers(email: str) -> tuple[str, dict[str, str]]:
     }
 
 
-def reply_notification_send(*, reply_id: int) -> bool:
-    """Tell the author of the comment replied to, if they asked and confirmed their address."""
-    reply = Comment.objects.select_related("parent", "article").filter(pk=reply_id).first()
-    if reply is None or reply.status != Comment.Status.APPROVED or reply.parent is None:
-        return False
-    # Claim the notification first: a second approval of the same reply finds it taken.
+def _notifications_confirmed(email: str) -> bool:
+    return ReplyNotificationAddress.objects.filter(
+        email=email, confirmed_at__isnull=False, opted_out_at__isnull=True
+    ).exists()
+
+
+def reply_notification_queue(*, reply: Comment) -> bool:
+    """Tell the author of the comment replied to, if they asked and confirmed their address.
+
+    Once per reply: the first approval claims it, and later ones find it taken.
+    """
     if not Comment.objects.filter(pk=reply.pk, reply_notified_at__isnull=True).update(
         reply_notified_at=timezone.now()
     ):
         return False
-    parent = reply.parent
+    parent = Comment.objects.filter(pk=reply.parent_id).first() if reply.parent_id else None
+    if parent is None:
+        return False
     to = parent.author_email
     if not (parent.notify_replies and to) or to == reply.author_email or parent.erased_at:
         return False
-    if not ReplyNotificationAddress.objects.filter(
-        email=to, confirmed_at__isnull=False, opted_out_at__isnull=True
-    ).exists():
+    if not _notifications_confirmed(to):
         return False
-    unsubscribe_url, headers = unsubscribe_headers(to)
-    send_email(
-        to=to,
+    return email_queue(kind="comments/reply", to=to, params={"reply_id": reply.pk}) is not None
+
+
+def reply_compose(email: TransactionalEmail) -> Composed:
+    reply = (
+        Comment.objects.select_related("parent", "article")
+        .filter(pk=email.params.get("reply_id"))
+        .first()
+    )
+    if reply is None or reply.status != Comment.Status.APPROVED or reply.parent is None:
+        raise NotToBeSent("the reply is no longer published")
+    parent = reply.parent
+    if parent.erased_at or not parent.notify_replies or parent.author_email != email.to:
+        raise NotToBeSent("the comment replied to no longer asks for notifications")
+    if not _notifications_confirmed(email.to):
+        raise NotToBeSent("the address has stopped reply notifications")
+    unsubscribe_url, headers = unsubscribe_headers(email.to)
+    return Composed(
         template="comments/reply",
+        headers=headers,
         context={
             "reply": reply,
             "parent": parent,
@@ -57,32 +87,48 @@ def reply_notification_send(*, reply_id: int) -> bool:
             "reply_url": absolute_url(f"{reply.article.url}#comment-{reply.pk}"),
             "unsubscribe_url": unsubscribe_url,
         },
-        headers=headers,
     )
-    return True
 
 
-def reply_confirmation_send(*, email: str) -> None:
-    token = tokens.make(tokens.CONFIRM_NOTIFICATIONS, email)
-    send_email(
-        to=email,
+def reply_confirmation_queue(*, email: str) -> bool:
+    """Ask `email` to confirm reply notifications: one such email a day at most."""
+    cap = Cap(f"comments:confirm-notifications:{email}", 1)
+    return email_queue(kind="comments/confirm_notifications", to=email, caps=[cap]) is not None
+
+
+def reply_confirmation_compose(email: TransactionalEmail) -> Composed:
+    if _notifications_confirmed(email.to):
+        raise NotToBeSent("the address was confirmed meanwhile")
+    token = tokens.make(tokens.CONFIRM_NOTIFICATIONS, email.to)
+    return Composed(
         template="comments/confirm_notifications",
         context={"confirm_url": absolute_url(reverse("comments:notify_confirm", args=[token]))},
     )
 
 
-def erasure_link_send(*, email: str) -> None:
-    token = tokens.make(tokens.ERASE, email)
-    send_email(
-        to=email,
+def erasure_link_queue(*, email: str) -> bool:
+    """Send `email` the link that erases its comments' personal data: once a day at most."""
+    cap = Cap(f"comments:erase:{email}", 1)
+    return email_queue(kind="comments/erase", to=email, caps=[cap]) is not None
+
+
+def erasure_link_compose(email: TransactionalEmail) -> Composed:
+    # Queued alike for every address asked about (actions.commenter_erasure_request), so
+    # that the form's answer takes the same time: only here is it decided who gets a link.
+    if not Comment.objects.filter(author_email=email.to).exists():
+        raise NotToBeSent("the address has no comments")
+    token = tokens.make(tokens.ERASE, email.to)
+    return Composed(
         template="comments/erase",
         context={"erase_url": absolute_url(reverse("comments:erase_confirm", args=[token]))},
     )
 
 
 @transaction.atomic
-def moderator_digest_send() -> int:
-    """One email listing every comment held or reported since the last digest."""
+def moderator_digest_queue() -> int:
+    """One email to each moderator listing every comment held or reported since the last
+    digest; returns how many alerts it carries. The alerts are claimed in the transaction
+    that queues the emails, so they are either in this digest or in a later one."""
     alerts = moderator_alerts_claim()
     if not alerts:
         return 0
@@ -90,13 +136,43 @@ def moderator_digest_send() -> int:
     if not recipients:
         logger.warning("%d comments need moderation and no moderator has an address", len(alerts))
         return 0
-    held = [a.comment for a in alerts if a.kind == "held"]
-    reported = list({a.comment_id: a.comment for a in alerts if a.kind == "reported"}.values())
-    context = {
-        "held": held,
-        "reported": reported,
-        "queue_url": absolute_url(reverse("comments_admin:queue")),
-    }
+    held = [a.comment_id for a in alerts if a.kind == "held"]
+    reported = list(dict.fromkeys(a.comment_id for a in alerts if a.kind == "reported"))
     for address in recipients:
-        send_email(to=address, template="comments/moderator_digest", context=context)
+        email_queue(
+            kind="comments/moderator_digest",
+            to=address,
+            params={"held": held, "reported": reported},
+        )
     return len(alerts)
+
+
+def moderator_digest_compose(email: TransactionalEmail) -> Composed:
+    held_ids, reported_ids = email.params.get("held", []), email.params.get("reported", [])
+    comments = Comment.objects.select_related("article").in_bulk([*held_ids, *reported_ids])
+    held = [comments[pk] for pk in held_ids if pk in comments]
+    reported = [comments[pk] for pk in reported_ids if pk in comments]
+    if not held and not reported:
+        raise NotToBeSent("every comment it listed has been deleted")
+    return Composed(
+        template="comments/moderator_digest",
+        context={
+            "held": held,
+            "reported": reported,
+            "queue_url": absolute_url(reverse("comments_admin:queue")),
+        },
+    )
+
+
+email_kind("comments/reply", label="Comments: a reply to your comment", compose=reply_compose)
+email_kind(
+    "comments/confirm_notifications",
+    label="Comments: confirm reply notifications",
+    compose=reply_confirmation_compose,
+)
+email_kind("comments/erase", label="Comments: erase your data", compose=erasure_link_compose)
+email_kind(
+    "comments/moderator_digest",
+    label="Comments: moderators' digest",
+    compose=moderator_digest_compose,
+)

@@ -1,5 +1,6 @@
 """The comment policy in force for an article: site settings with its sections' exceptions."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -50,6 +51,33 @@ def first_listed_word(text: str, words: tuple[str, ...]) -> str | None:
     return next((word for word in words if f" {word} " in haystack), None)
 
 
+def name_words(name: str) -> tuple[str, ...]:
+    """A name as the words it reads as: case and width folded, punctuation left out."""
+    return tuple(re.findall(r"\w+", comparable(name)))
+
+
+def reserved_name(name: str, reserved: frozenset[tuple[str, ...]]) -> bool:
+    """`name` reads as one of `reserved` (each a name's words, see name_words).
+
+    "Dateline Editor (official)", "dateline-editor" and "DatelineEditor" all read as
+    "Dateline Editor". A reserved name of one word ("moderator") is taken only whole, so
+    that a staff member called Sam leaves "Sam Jones" free.
+    """
+    words = name_words(name)
+    if not words:
+        return False
+    joined = "".join(words)
+    for taken in reserved:
+        if words == taken or joined == "".join(taken):
+            return True
+        width = len(taken)
+        if width > 1 and any(
+            words[start : start + width] == taken for start in range(len(words) - width + 1)
+        ):
+            return True
+    return False
+
+
 def policy_for(*, article, site: Site | None = None, request=None) -> Policy:
     """The site's policy for `article`, each field overridden by its nearest section's."""
     if request is not None:
@@ -86,4 +114,11 @@ def policy_for(*, article, site: Site | None = None, request=None) -> Policy:
     )
 
 
-__all__ = ["Moderation", "Policy", "first_listed_word", "policy_for"]
+__all__ = [
+    "Moderation",
+    "Policy",
+    "first_listed_word",
+    "name_words",
+    "policy_for",
+    "reserved_name",
+]

@@ -3,11 +3,14 @@
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Q
 
+from dateline.newsroom.models import Author
+
 from .models import Comment, CommentThread
-from .policy import Policy, policy_for
+from .policy import Policy, name_words, policy_for
 
 SORTS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
 HIDDEN_PLACEHOLDER_STATUSES = (
@@ -106,3 +109,36 @@ def prune(node: Node) -> Node | None:
     """Drop removed comments that no longer lead to a published one."""
     node.children = [kid for kid in (prune(child) for child in node.children) if kid]
     return node if node.shown or node.children else None
+
+
+@dataclass(frozen=True)
+class Reserved:
+    """What anonymous commenters cannot call themselves: names as words, addresses as
+    mailboxes (see mailbox_key)."""
+
+    names: frozenset[tuple[str, ...]]
+    emails: frozenset[str]
+
+
+def mailbox_key(email: str) -> str:
+    """The mailbox behind an address: "Ed+news@X.org" and "ed@x.org" are one inbox."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def reserved_identities() -> Reserved:
+    """The names and addresses of the newsroom's people: active staff accounts (as their
+    comments show them: full name, else username), authors' profiles and their accounts."""
+    people = list(
+        get_user_model().objects.filter(
+            Q(is_staff=True) | Q(is_superuser=True) | Q(author_profile__isnull=False),
+            is_active=True,
+        )
+    )
+    names = [user.get_full_name() or user.get_username() for user in people]
+    names += Author.objects.values_list("name", flat=True)
+    emails = [user.email for user in people if user.email]
+    return Reserved(
+        names=frozenset(words for words in map(name_words, names) if words),
+        emails=frozenset(map(mailbox_key, emails)),
+    )

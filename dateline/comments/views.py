@@ -5,6 +5,12 @@ CSRF token and nothing about the visitor. Posting, editing and deleting are auth
 the form's own checks, by an edit token in an HttpOnly SameSite cookie limited to /comments/,
 and by an Origin check; signed-in readers, whose pages are never shared, also send a CSRF
 token. A script on the page asks /comments/mine/ for the visitor's own comments.
+
+A comment that not every reader may see (held, rejected, spam, deleted, or of an article
+that is not published) is answered, to a browser without its edit token, exactly as a
+comment that never existed: a 404, whatever the method or the body. Editing and deleting
+answer so for every comment without the token, and for every comment of an article that
+is not published, token or not.
 """
 
 from django.conf import settings
@@ -25,11 +31,18 @@ from dateline.core.http import (
     same_origin_post,
     wants_json,
 )
+from dateline.core.ids import parse_id
 from dateline.core.ratelimit import rate_limit_hit
 from dateline.newsroom.models import ArticlePage
 
 from . import actions, tokens
-from .edit_tokens import edit_token_for, remember_edit_token, remembered_tokens
+from .edit_tokens import (
+    commenter_key,
+    edit_token_for,
+    remember_commenter_key,
+    remember_edit_token,
+    remembered_tokens,
+)
 from .forms import CommentForm, EditForm, EraseConfirmForm, EraseRequestForm, ReportForm
 from .models import Comment
 from .policy import policy_for
@@ -91,14 +104,18 @@ def signed_in_user(request):
 
 
 def rate_limited(request, form) -> int | None:
+    """Seconds to wait when this network, or this address from this network, posts too fast.
+
+    The per-address count is kept per network: anyone can type anyone's address, and posts
+    made elsewhere in someone's name must not lock them out.
+    """
     limits = settings.COMMENTS_RATE_LIMITS
     network = rate_limit_key(client_ip(request))
     waits = [rate_limit_hit(scope="comment-ip", key=network, limits=limits["ip"])]
     email = form.cleaned_data.get("email") or getattr(request.user, "email", "")
     if email:
-        waits.append(
-            rate_limit_hit(scope="comment-email", key=email.lower(), limits=limits["email"])
-        )
+        key = f"{network} {email.lower()}"
+        waits.append(rate_limit_hit(scope="comment-email", key=key, limits=limits["email"]))
     return max((wait for wait in waits if wait), default=None)
 
 
@@ -115,12 +132,7 @@ def post(request):
     if signed_in and (refusal := csrf_refused(request)):
         return refusal
     form = CommentForm(request.POST, signed_in=signed_in)
-    article_id = str(form.data.get("article", ""))
-    article = (
-        published_article(int(article_id))
-        if article_id.isdigit() and len(article_id) < 18
-        else None
-    )
+    article = published_article(parse_id(form.data.get("article", "")))
     if form.is_valid() and article is None:
         form.add_error(None, "This article does not exist or is not published.")
     if not form.is_valid():
@@ -142,6 +154,7 @@ def post(request):
             ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", ""),
             post_key=data["post_key"] or None,
+            commenter_key=commenter_key(request),
             site=Site.find_for_request(request),
         )
     except actions.CommentRefused as refusal:
@@ -165,6 +178,8 @@ def post(request):
         response = redirect("comments:detail", pk=comment.pk)
     if posted.edit_token:
         remember_edit_token(request, response, comment=comment, token=posted.edit_token)
+    if posted.commenter_key:
+        remember_commenter_key(request, response, key=posted.commenter_key)
     return response
 
 
@@ -173,12 +188,11 @@ def post(request):
 def mine(request):
     """The visitor's own comments on an article: pending ones to show, editable ones to mark."""
     tokens_by_id = remembered_tokens(request)
-    article_id = request.GET.get("article", "")
-    found = Comment.objects.filter(
+    found = readable_comments().filter(
         pk__in=tokens_by_id.keys(), status__in=[Comment.Status.PENDING, Comment.Status.APPROVED]
-    ).select_related("parent", "article")
-    if article_id.isdigit():
-        found = found.filter(article_id=int(article_id))
+    )
+    if "article" in request.GET:
+        found = found.filter(article_id=parse_id(request.GET["article"]) or 0)
     max_depths: dict[int, int] = {}  # one policy lookup per article, not per comment
     mine = []
     for comment in found:
@@ -238,9 +252,13 @@ def reply(request, pk: int):
     return render(request, "comments/post_form.html", context)
 
 
-def own_comment(request, pk: int) -> tuple[Comment, str | None]:
-    comment = get_object_or_404(Comment.objects.select_related("article"), pk=pk)
-    return comment, edit_token_for(request, comment)
+def own_comment(request, pk: int) -> tuple[Comment, str]:
+    """The comment `pk` of a published article, if this browser holds its token; else 404."""
+    comment = get_object_or_404(readable_comments(), pk=pk)
+    token = edit_token_for(request, comment)
+    if token is None or not actions.holds_token(comment, token):
+        raise Http404("No such comment.")
+    return comment, token
 
 
 @csrf_exempt
@@ -248,7 +266,13 @@ def own_comment(request, pk: int) -> tuple[Comment, str | None]:
 @same_origin_post
 def edit(request, pk: int):
     comment, token = own_comment(request, pk)
-    form = EditForm(request.POST or None, initial={"body": comment.body})
+    if request.method == "GET" and not actions.can_edit(comment, token):
+        return render(
+            request, "comments/edit.html", {"comment": comment, "closed": True}, status=403
+        )
+    # A POST is bound whatever it holds: an empty one is an empty text, not the stored one.
+    bound = request.POST if request.method == "POST" else None
+    form = EditForm(bound, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
         try:
             comment = actions.comment_edit(
@@ -271,10 +295,6 @@ def edit(request, pk: int):
             return redirect("comments:detail", pk=comment.pk)
     if request.method == "POST":
         return form_failed_simple(request, form, "comments/edit.html", comment)
-    if not actions.can_edit(comment, token):
-        return render(
-            request, "comments/edit.html", {"comment": comment, "closed": True}, status=403
-        )
     return render(request, "comments/edit.html", {"comment": comment, "form": form})
 
 
@@ -315,7 +335,7 @@ def delete(request, pk: int):
 @same_origin_post
 def report(request, pk: int):
     comment = get_object_or_404(readable_comments(), pk=pk, status="approved")
-    form = ReportForm(request.POST or None)
+    form = ReportForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
         return render(request, "comments/report.html", {"comment": comment, "form": form})
     status, wait = 400, None
@@ -385,7 +405,7 @@ def notify_unsubscribe(request, token: str):
 @require_http_methods(["GET", "POST"])
 def erase_request(request):
     """A reader asks for their personal data to be erased; a link to their address proves it."""
-    form = EraseRequestForm(request.POST or None)
+    form = EraseRequestForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
         network = rate_limit_key(client_ip(request))
@@ -404,7 +424,7 @@ def erase_confirm(request, token: str):
         email = tokens.read(tokens.ERASE, token)
     except tokens.BadToken as bad:
         return render(request, "comments/erase_confirm.html", {"error": bad.message}, status=400)
-    form = EraseConfirmForm(request.POST or None)
+    form = EraseConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         count = actions.commenter_erase(email=email, remove_text=form.cleaned_data["remove_text"])
         return render(

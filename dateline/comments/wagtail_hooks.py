@@ -12,10 +12,10 @@ moderation_urls = (
     [
         path("", admin_views.queue, name="queue"),
         path("bulk/", admin_views.bulk, name="bulk"),
-        path("<int:pk>/", admin_views.detail, name="detail"),
+        path("<id:pk>/", admin_views.detail, name="detail"),
         path("bans/", admin_views.bans, name="bans"),
-        path("bans/<int:pk>/lift/", admin_views.ban_lift, name="ban_lift"),
-        path("thread/<int:article_id>/", admin_views.thread_state, name="thread_state"),
+        path("bans/<id:pk>/lift/", admin_views.ban_lift, name="ban_lift"),
+        path("thread/<id:article_id>/", admin_views.thread_state, name="thread_state"),
         path("log/", admin_views.log, name="log"),
     ],
     "comments_admin",

@@ -1,14 +1,55 @@
-"""State changes of the site-wide pieces: the page cache and the mail outbox."""
+"""State changes of the site-wide pieces: the page cache, the mail outbox, admin sign-in,
+task workers, and transactional email (queued, handed over, retried: dateline/core/email.py).
 
-from collections.abc import Iterable
+Password resets: the request is capped per client address and per email address, and
+queues the same one task whatever the address; only that task looks the address up.
+"""
+
+import logging
+import os
+import secrets
+import smtplib
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
 from email.message import EmailMessage as StdEmailMessage
 
+from django.conf import settings
+from django.contrib.auth.forms import PasswordResetForm
 from django.core.cache import cache
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from . import pagecache
-from .models import OutboxMessage
+from .email import (
+    IN_DOUBT,
+    PERMANENT,
+    Cap,
+    NotToBeSent,
+    email_kind_get,
+    email_message,
+    failure_of,
+    mail_connection,
+    message_id_make,
+    retry_delay,
+)
+from .errors import Refused
+from .http import rate_limit_key
+from .lost_tasks import WorkerLost, is_rerunnable
+from .models import (
+    LimitCounter,
+    OutboxMessage,
+    TransactionalEmail,
+    TransactionalEmailCap,
+    WorkerHeartbeat,
+)
+from .processes import HOST, process_is_gone
+from .ratelimit import rate_limit_hit
+
+log = logging.getLogger(__name__)
 
 
 def page_cache_purge(*, tags: Iterable[str]) -> set[str]:
@@ -25,6 +66,12 @@ def page_cache_purge_on_commit(*, tags: Iterable[str]) -> None:
     """Purge once the current transaction commits, so no reader re-caches the old state."""
     frozen = set(tags)
     transaction.on_commit(lambda: page_cache_purge(tags=frozen))
+
+
+def limit_counters_purge(*, now: datetime | None = None) -> int:
+    """Delete the rate-limit windows and claims that have ended; returns how many."""
+    deleted, _ = LimitCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
+    return deleted
 
 
 @transaction.atomic
@@ -45,3 +92,483 @@ def outbox_store(*, message: EmailMessage) -> OutboxMessage:
         html_body=html,
         raw=mime.as_string(),
     )
+
+
+class PasswordResetRefused(Refused):
+    """Too many password resets asked for from one network or for one address."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@transaction.atomic
+def password_reset_request(*, email: str, ip: str | None) -> None:
+    """Queue a password reset link for the accounts with `email`, if any.
+
+    Capped by PASSWORD_RESET_RATE_LIMITS per client network and per address (raising
+    PasswordResetRefused); otherwise the same task is queued whether or not an account has
+    the address, so neither the answer nor the work done reveals who has an account.
+    """
+    from .tasks import send_password_reset
+
+    limits = settings.PASSWORD_RESET_RATE_LIMITS
+    if wait := rate_limit_hit(
+        scope="password-reset-ip", key=rate_limit_key(ip), limits=limits["ip"]
+    ):
+        raise PasswordResetRefused(
+            f"Too many password resets were asked for from your network. "
+            f"Try again in {_minutes(wait)}.",
+            retry_after=wait,
+        )
+    key = email.strip().lower()
+    if wait := rate_limit_hit(scope="password-reset-email", key=key, limits=limits["email"]):
+        raise PasswordResetRefused(
+            f"Too many password resets were asked for this address. Try again in {_minutes(wait)}.",
+            retry_after=wait,
+        )
+    transaction.on_commit(lambda: send_password_reset.enqueue(email))
+
+
+def _minutes(seconds: int) -> str:
+    minutes = (seconds + 59) // 60
+    return "a minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def password_reset_send(*, email: str) -> int:
+    """Queue a reset link to each active account with `email` (none: nothing is queued)."""
+    form = PasswordResetForm()  # only for Django's rule on which accounts may reset
+    queued = 0
+    with transaction.atomic():
+        for user in form.get_users(email):
+            user_email = getattr(user, user.get_email_field_name())
+            queued += bool(
+                email_queue(kind="core/password_reset", to=user_email, params={"user_id": user.pk})
+            )
+    return queued
+
+
+def signin_failures_forget(*, username: str, ip: str | None) -> int:
+    """Forget the failed sign-ins of `username` from `ip` (it has just signed in there)."""
+    from axes.utils import reset
+
+    if not ip:
+        return 0
+    return reset(ip=ip, username=username)
+
+
+# Task workers (dateline/core/taskworker.py) ---------------------------------------------
+
+
+def worker_heartbeat_renew(*, worker_id: str, started_at: datetime) -> None:
+    """Record that the task worker `worker_id`, this process, is alive now."""
+    now = timezone.now()
+    # The process too: a restarted worker may be given the same --worker-id.
+    mine = WorkerHeartbeat.objects.filter(worker_id=worker_id)
+    if not mine.update(last_seen_at=now, host=HOST, pid=os.getpid()):
+        # First beat, or another worker took this one for gone and removed its row.
+        WorkerHeartbeat.objects.update_or_create(
+            worker_id=worker_id,
+            defaults={
+                "host": HOST,
+                "pid": os.getpid(),
+                "started_at": started_at,
+                "last_seen_at": now,
+            },
+        )
+
+
+def lost_tasks_recover(
+    *, by_age: bool, worker_id: str = "", starting: bool = False
+) -> tuple[int, int]:
+    """Settle the tasks left running by task workers that are gone: queued again if they are
+    safe to rerun (dateline.core.lost_tasks), else FAILED with WorkerLost; (queued, failed).
+
+    A worker is gone when it ran on this machine and its process has ended; with `by_age`
+    also when it has not been heard from for TASK_WORKER_LOST_SECONDS (the task of a worker
+    that never left a heartbeat counts from when it started). Pass `by_age` only from a
+    worker that has had the database for that long itself: an outage silences every worker
+    at once, and must not be taken for their deaths. `worker_id`, the caller, is never gone;
+    but when it is `starting`, tasks held under its id were a previous process's (a worker
+    restarted with the same --worker-id), and are lost too.
+    """
+    lost_before = timezone.now() - timedelta(seconds=settings.TASK_WORKER_LOST_SECONDS)
+    known, gone = set(), set()
+    for other, host, pid, last_seen in WorkerHeartbeat.objects.values_list(
+        "worker_id", "host", "pid", "last_seen_at"
+    ):
+        known.add(other)
+        if other != worker_id and (
+            process_is_gone(host, pid) or (by_age and last_seen < lost_before)
+        ):
+            gone.add(other)
+    if starting:
+        gone.add(worker_id)
+    if not gone and not by_age:
+        return 0, 0
+    settled = []
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    for task_id, worker_ids, started_at, task_path in running.values_list(
+        "id", "worker_ids", "started_at", "task_path"
+    ):
+        holder = worker_ids[-1] if worker_ids else ""
+        unheard = holder not in known and (started_at is None or started_at < lost_before)
+        if holder in gone or (by_age and unheard and holder != worker_id):
+            settled.append(_lost_task_settle(task_id, started_at, task_path, holder))
+    WorkerHeartbeat.objects.filter(worker_id__in=gone - {worker_id}).delete()
+    return settled.count("queued"), settled.count("failed")
+
+
+def _lost_task_settle(task_id, started_at, task_path: str, holder: str) -> str:
+    # Only if it is still that run: its worker may have finished it meanwhile.
+    same_run = DBTaskResult.objects.filter(
+        pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
+    )
+    lost = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
+    if is_rerunnable(task_path):
+        done = same_run.update(status=TaskResultStatus.READY, started_at=None)
+        outcome = "queued"
+    else:
+        done = same_run.update(
+            status=TaskResultStatus.FAILED,
+            finished_at=timezone.now(),
+            return_value=None,
+            exception_class_path=lost,
+            traceback=f"{lost}: the worker {holder} stopped before this task finished; "
+            "it may have done part of its work.",
+        )
+        outcome = "failed"
+    if not done:
+        return ""
+    log.warning("Task %s (%s): its worker %s is gone; %s", task_id, task_path, holder, outcome)
+    return outcome
+
+
+def worker_claims_return(*, worker_id: str) -> int:
+    """Queue again the tasks `worker_id` claimed but never started: a claim whose commit the
+    database's going away cut short may have been written all the same."""
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    returned = 0
+    for task_id, worker_ids, started_at in running.values_list("id", "worker_ids", "started_at"):
+        if worker_ids and worker_ids[-1] == worker_id:
+            returned += DBTaskResult.objects.filter(
+                pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
+            ).update(status=TaskResultStatus.READY, started_at=None)
+    return returned
+
+
+# Transactional email (dateline/core/email.py says how to send one, and what holds) -------
+
+MailStatus = TransactionalEmail.Status
+IN_DOUBT_NOTE = (
+    "The worker stopped while handing this email to the mail server: it may or may not "
+    "have been delivered."
+)
+HANDED_OVER_NOTE = (
+    "The connection broke while the server was answering, after the whole email had been "
+    "handed over: it may or may not have been delivered. "
+)
+CAP_REACHED_NOTE = (
+    "Not sent: {per_day} such emails had gone to this address in the past 24 hours, as many "
+    "as its daily cap allows."
+)
+
+
+def email_queue(
+    *, kind: str, to: str, params: Mapping | None = None, caps: Iterable[Cap] = ()
+) -> TransactionalEmail | None:
+    """Decide to send an email of `kind` to `to`; its composer makes it from `params`.
+
+    Call it in the transaction of the action that decides it: the email is recorded with
+    that action and queued for the worker when it commits. None when a cap refused it:
+    `to` had `per_day` such emails handed over in the past 24 hours or still waiting.
+    """
+    found = email_kind_get(kind)
+    if found is None or found.compose is None:
+        raise ValueError(f"Nothing makes emails of the kind {kind!r}: register it first.")
+    return _email_record(kind=kind, to=to, params=dict(params or {}), content=None, caps=caps)
+
+
+def email_queue_message(
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    caps: Iterable[Cap] = (),
+) -> TransactionalEmail | None:
+    """Queue a message its caller rendered (Django's PasswordResetForm.send_mail, say).
+
+    As email_queue; its text is kept until the server accepts it, then dropped.
+    """
+    content = {
+        "subject": " ".join(subject.split()),
+        "text": text,
+        "html": html,
+        "headers": dict(headers or {}),
+    }
+    return _email_record(kind=kind, to=to, params={}, content=content, caps=caps)
+
+
+def _email_record(*, kind: str, to: str, params: dict, content, caps: Iterable[Cap]):
+    caps = list(caps)
+    now = timezone.now()
+    with transaction.atomic():
+        if any(_cap_used(cap, now=now, waiting_too=True) >= cap.per_day for cap in caps):
+            return None
+        email = TransactionalEmail.objects.create(
+            kind=kind,
+            to=to,
+            params=params,
+            content=content,
+            created_at=now,
+            queued_at=now,
+            next_attempt_at=now,
+        )
+        TransactionalEmailCap.objects.bulk_create(
+            [TransactionalEmailCap(email=email, key=c.key, per_day=c.per_day) for c in caps]
+        )
+        _deliver_on_commit(email.pk)
+    return email
+
+
+def _cap_used(
+    cap: Cap | TransactionalEmailCap, *, now: datetime, waiting_too: bool, excluding: int = 0
+) -> int:
+    """Emails with the cap's key handed over in the past 24 hours (and waiting, if asked)."""
+    since = now - timedelta(days=1)
+    counted = Q(email__status=MailStatus.SENT, email__sent_at__gte=since) | Q(
+        email__status__in=[MailStatus.SENDING, MailStatus.IN_DOUBT],
+        email__last_attempt_at__gte=since,
+    )
+    if waiting_too:
+        counted |= Q(email__status=MailStatus.QUEUED)
+    rows = TransactionalEmailCap.objects.filter(counted, key=cap.key)
+    return rows.exclude(email_id=excluding).count() if excluding else rows.count()
+
+
+def _deliver_on_commit(email_id: int, *, at: datetime | None = None) -> None:
+    from .tasks import deliver_email
+
+    task = deliver_email.using(run_after=at) if at else deliver_email
+    transaction.on_commit(lambda: task.enqueue(email_id))
+
+
+def email_deliver(*, email_id: int) -> str:
+    """Hand one queued email to the mail server if it is due; returns its status after.
+
+    Marked "being handed over" (committed) before it goes and "sent" once the server took
+    it: a worker that dies in between leaves it to become in doubt, never sent twice on its
+    own. A temporary failure queues the next attempt; a permanent one, or the end of
+    MAIL_RETRY_HOURS, fails it.
+    """
+    now = timezone.now()
+    emails_recover(now=now)
+    _emails_wake_overdue(now=now)
+    email = TransactionalEmail.objects.filter(pk=email_id).first()
+    if email is None:
+        return "deleted"
+    if email.status != MailStatus.QUEUED or email.next_attempt_at > now:
+        return email.status  # a wake-up for an attempt already made, or not yet due
+    message_id = email.message_id or message_id_make()
+    try:
+        message = email_message(email, message_id=message_id)
+    except NotToBeSent as reason:
+        return _email_settle(email, MailStatus.SKIPPED, f"Not sent: {reason}")
+    except Exception as exc:  # a message that cannot be made is never sent
+        log.exception("Email %s (%s) could not be made", email.pk, email.kind)
+        return _email_settle(email, MailStatus.FAILED, f"Could not make the message: {exc}")
+    token = f"{HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+    if not _email_begin(email, token=token, message_id=message_id, now=now):
+        email.refresh_from_db(fields=["status"])
+        return email.status
+    connection = mail_connection()
+    try:
+        connection.open()
+        if not connection.send_messages([message]):
+            raise smtplib.SMTPException("The mail backend sent nothing.")
+    except Exception as exc:
+        handed_over = bool(getattr(connection, "handed_over", False))
+        _close_quietly(connection)
+        return _email_failed(email, token=token, exc=exc, handed_over=handed_over)
+    sent = TransactionalEmail.objects.filter(
+        pk=email.pk,
+        claim=token,
+        status__in=[MailStatus.SENDING, MailStatus.IN_DOUBT, MailStatus.QUEUED],
+    ).update(
+        status=MailStatus.SENT,
+        sent_at=timezone.now(),
+        claim_expires_at=None,
+        last_error="",
+        content=None,
+    )
+    if not sent:
+        log.warning("Email %s was sent but its row had changed meanwhile", email.pk)
+    _close_quietly(connection)
+    emails_prune(now=now)
+    return MailStatus.SENT
+
+
+def _email_settle(email: TransactionalEmail, status: str, error: str) -> str:
+    TransactionalEmail.objects.filter(pk=email.pk, status=MailStatus.QUEUED).update(
+        status=status, last_error=error[:1000]
+    )
+    return status
+
+
+def _email_begin(email: TransactionalEmail, *, token: str, message_id: str, now) -> bool:
+    """Mark the email as being handed over, if it still may go; False if not."""
+    with transaction.atomic():
+        row = (
+            TransactionalEmail.objects.select_for_update()
+            .filter(pk=email.pk, status=MailStatus.QUEUED)
+            .first()
+        )
+        if row is None:
+            return False
+        caps = list(row.caps.all())
+        if caps:
+            # Two workers sending to one address wait for each other here (on SQLite the
+            # transaction's write lock does it), so neither counts without the other; rows
+            # are locked in one order, so two emails sharing keys cannot deadlock.
+            keys = [cap.key for cap in caps]
+            locking = TransactionalEmailCap.objects.select_for_update().filter(key__in=keys)
+            list(locking.order_by("pk").values_list("pk", flat=True))
+        for cap in caps:
+            if _cap_used(cap, now=now, waiting_too=False, excluding=row.pk) >= cap.per_day:
+                row.status = MailStatus.SKIPPED
+                row.last_error = CAP_REACHED_NOTE.format(per_day=cap.per_day)
+                row.save(update_fields=["status", "last_error"])
+                return False
+        row.status = MailStatus.SENDING
+        row.attempts += 1
+        row.last_attempt_at = now
+        row.claim = token
+        row.claim_expires_at = now + timedelta(seconds=settings.MAIL_CLAIM_SECONDS)
+        row.message_id = message_id
+        row.save(
+            update_fields=[
+                "status",
+                "attempts",
+                "last_attempt_at",
+                "claim",
+                "claim_expires_at",
+                "message_id",
+            ]
+        )
+    email.attempts, email.queued_at = row.attempts, row.queued_at
+    return True
+
+
+def _email_failed(email: TransactionalEmail, *, token: str, exc: Exception, handed_over: bool):
+    """Record a failed attempt: in doubt, failed, or queued again after a while."""
+    outcome, words = failure_of(exc, handed_over=handed_over)
+    now = timezone.now()
+    ours = TransactionalEmail.objects.filter(pk=email.pk, claim=token, status=MailStatus.SENDING)
+    if outcome == IN_DOUBT:
+        ours.update(
+            status=MailStatus.IN_DOUBT,
+            claim_expires_at=None,
+            last_error=(HANDED_OVER_NOTE + words)[:1000],
+        )
+        log.warning("Email %s to %s is in doubt: %s", email.pk, email.to, words)
+        return MailStatus.IN_DOUBT
+    give_up_at = email.queued_at + timedelta(hours=settings.MAIL_RETRY_HOURS)
+    if outcome == PERMANENT or now >= give_up_at:
+        if outcome != PERMANENT:
+            words = f"Gave up after {email.attempts} attempts: {words}"
+        ours.update(
+            status=MailStatus.FAILED, claim="", claim_expires_at=None, last_error=words[:1000]
+        )
+        log.warning("Email %s to %s failed: %s", email.pk, email.to, words)
+        return MailStatus.FAILED
+    next_attempt_at = min(now + retry_delay(email.attempts), give_up_at)
+    with transaction.atomic():
+        if ours.update(
+            status=MailStatus.QUEUED,
+            claim="",
+            claim_expires_at=None,
+            next_attempt_at=next_attempt_at,
+            last_error=words[:1000],
+        ):
+            _deliver_on_commit(email.pk, at=next_attempt_at)
+    log.info("Email %s to %s will be tried again: %s", email.pk, email.to, words)
+    return MailStatus.QUEUED
+
+
+def _close_quietly(connection) -> None:
+    try:
+        connection.close()
+    except Exception:  # a broken connection may fail to close too
+        log.debug("closing a mail connection failed", exc_info=True)
+
+
+def emails_recover(*, now: datetime | None = None) -> int:
+    """Emails left being handed over by a worker that stopped become in doubt: its claim ran
+    out, or its process is gone from this machine. They are never sent again on their own.
+    """
+    now = now or timezone.now()
+    sending = TransactionalEmail.objects.filter(status=MailStatus.SENDING)
+    gone = []
+    for claim in sending.values_list("claim", flat=True):
+        host, _, rest = claim.partition(":")
+        pid = rest.partition(":")[0]
+        if pid.isdigit() and process_is_gone(host, int(pid)):
+            gone.append(claim)
+    # The claim stays: a worker that was only slow can still record the email as sent.
+    stopped = sending.filter(Q(claim_expires_at__lt=now) | Q(claim__in=gone))
+    count = stopped.update(
+        status=MailStatus.IN_DOUBT, claim_expires_at=None, last_error=IN_DOUBT_NOTE
+    )
+    if count:
+        log.warning("%s emails are in doubt: their worker stopped while sending", count)
+    return count
+
+
+def _emails_wake_overdue(*, now: datetime) -> None:
+    # A wake-up lost between a commit and its enqueue (the database went away just then) is
+    # queued again by the next delivery, once per claim period.
+    late = now - timedelta(seconds=settings.MAIL_CLAIM_SECONDS)
+    waiting = TransactionalEmail.objects.filter(status=MailStatus.QUEUED)
+    overdue = list(waiting.filter(next_attempt_at__lt=late).values_list("pk", flat=True)[:100])
+    if not overdue:
+        return
+    waiting.filter(pk__in=overdue).update(next_attempt_at=now)
+    with transaction.atomic():
+        for email_id in overdue:
+            _deliver_on_commit(email_id)
+
+
+@transaction.atomic
+def emails_send_again(*, email_ids: Iterable[int]) -> int:
+    """An operator's "send again" of failed and in-doubt emails: queued as if new, from now
+    (their caps still apply when they go). Returns how many were queued."""
+    now = timezone.now()
+    ids = list(
+        TransactionalEmail.objects.undelivered(now)
+        .filter(pk__in=list(email_ids))
+        .values_list("pk", flat=True)
+    )
+    # The claim stays: should the worker of an in-doubt email report late, it is not resent.
+    TransactionalEmail.objects.filter(pk__in=ids).update(
+        status=MailStatus.QUEUED,
+        queued_at=now,
+        next_attempt_at=now,
+        attempts=0,
+        claim_expires_at=None,
+    )
+    for email_id in ids:
+        _deliver_on_commit(email_id)
+    return len(ids)
+
+
+def emails_prune(*, now: datetime | None = None) -> int:
+    """Forget the emails settled more than MAIL_KEEP_DAYS ago."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.MAIL_KEEP_DAYS)
+    settled = [MailStatus.SENT, MailStatus.FAILED, MailStatus.SKIPPED, MailStatus.IN_DOUBT]
+    deleted, _ = TransactionalEmail.objects.filter(
+        status__in=settled, queued_at__lt=cutoff
+    ).delete()
+    return deleted

@@ -11,14 +11,32 @@ def client_ip(request: HttpRequest) -> str | None:
 
     TRUSTED_PROXY_COUNT is how many proxies of ours (nginx, a load balancer) append to the
     header; entries before theirs are the client's to forge and are not believed.
+    A header that does not hold an address where ours should have put one (`garbage`, a
+    port, a truncated list) is ignored: the answer is then REMOTE_ADDR, our proxy's own.
+    Addresses come back in their canonical form (IPv6 compressed, an IPv4-mapped IPv6
+    address as IPv4), or None when there is none.
     """
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
         forwarded = [ip.strip() for ip in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [ip for ip in forwarded if ip]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR") or None
+        if len(forwarded) >= proxies and (address := canonical_ip(forwarded[-proxies])):
+            return address
+    return canonical_ip(request.META.get("REMOTE_ADDR") or "")
+
+
+def canonical_ip(text: str) -> str | None:
+    """`text` as an IP address in canonical form, or None if it is not one."""
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None
+    if address.version == 6:
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        if address.scope_id:
+            address = ipaddress.IPv6Address(text.split("%", 1)[0])
+    return str(address)
 
 
 def rate_limit_key(ip: str | None) -> str:

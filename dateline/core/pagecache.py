@@ -44,6 +44,8 @@ STORED_HEADERS = (
     "Cache-Tag",
     "X-Accel-Expires",
     "X-Frame-Options",
+    "Content-Security-Policy",
+    "Permissions-Policy",
 )
 
 

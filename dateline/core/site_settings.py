@@ -7,11 +7,9 @@ three queries on rows that change a few times a year.
 
 
 def setting_key(model, site_id: int) -> str:
-    from .sites import site_tag_version
-
-    # Under the site tag's version, read before the row: a save purges that tag (below),
-    # so a copy read during the save is never used after it.
-    return f"site-setting:{model._meta.label_lower}:{site_id}:{site_tag_version()}"
+    # Kept under the site tag's version (dateline.core.sites), read before the row: a save
+    # purges that tag (below), so a copy read during the save is never used after it.
+    return f"site-setting:{model._meta.label_lower}:{site_id}"
 
 
 class CachedSiteSetting:

@@ -6,7 +6,9 @@ the Site itself), as do the site settings and the section navigation. So they ar
 under that tag's version: in the shared cache, and in each process's memory, which can
 never be out of date, since a purge gives the tag a new version and so every key a new name.
 The version itself is read once a request, from the shared cache, so a purge made by any
-process is seen by the next request everywhere.
+process is seen by the next request everywhere. While the shared cache cannot be reached
+the version is unknown, and every value is read from the database: a copy kept in memory
+could not learn of a purge made meanwhile.
 """
 
 import copy
@@ -17,6 +19,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http.request import split_domain_port
 from wagtail.models import Site
 
@@ -27,26 +30,36 @@ log = logging.getLogger(__name__)
 _request_version: ContextVar[str | None] = ContextVar("site_tag_version", default=None)
 
 
-def site_tag_version() -> str:
-    """The site tag's version: as read at the start of the request, else read now."""
+def site_tag_version() -> str | None:
+    """The site tag's version: as read at the start of the request, else read now; None
+    while the shared cache does not answer."""
     if (version := _request_version.get()) is not None:
-        return version
+        return version or None
     version = current_versions([SITE_TAG])[SITE_TAG]
-    if version is None:  # never purged yet: give the tag a version to key on
+    if version is None:  # never purged yet (or the cache is away): give the tag a version
         cache.add(tag_key(SITE_TAG), new_version(), None)
         version = current_versions([SITE_TAG])[SITE_TAG]
-    return version or ""
+    return version
 
 
 class SiteTagged:
-    """Values kept under a key that holds the site tag's version: a copy in this process
+    """Values kept under their name and the site tag's version: a copy in this process
     (the last `size` keys), else the shared cache, else `load()`."""
 
     def __init__(self, size: int = 512):
         self.size = size
         self.entries: OrderedDict[str, Any] = OrderedDict()
 
-    def get(self, key: str, load: Callable[[], Any], timeout: int = 24 * 3600) -> Any:
+    @staticmethod
+    def key(name: str) -> str | None:
+        """Where `name` is kept now; None while the site tag's version is unknown."""
+        version = site_tag_version()
+        return None if version is None else f"{name}:{version}"
+
+    def get(self, name: str, load: Callable[[], Any], timeout: int = 24 * 3600) -> Any:
+        key = self.key(name)
+        if key is None:
+            return load()
         value = self.entries.get(key)
         if value is None:
             value = cache.get(key)
@@ -61,9 +74,10 @@ class SiteTagged:
         # Each request its own copy: Wagtail sets request-specific attributes on settings.
         return copy.copy(value)
 
-    def forget(self, key: str) -> None:
-        self.entries.pop(key, None)
-        cache.delete(key)
+    def forget(self, name: str) -> None:
+        if (key := self.key(name)) is not None:
+            self.entries.pop(key, None)
+            cache.delete(key)
 
     def clear(self) -> None:
         self.entries.clear()
@@ -77,22 +91,25 @@ class CachedSiteMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = None
+        # "" marks a version looked up and found unknown, so it is not asked again.
+        token = _request_version.set(site_tag_version() or "")
         try:
-            token = _request_version.set(site_tag_version())
             request._wagtail_site = self.site(request)
-        except Exception:  # the cache is down, or holds what this code cannot read
+        except DatabaseError:
+            # The database is away: a view that needs the site answers 503
+            # (dateline.core.outage); /healthz, which does not, reports it.
+            pass
+        except Exception:  # the cache holds what this code cannot read
             log.warning("Site lookup from the cache failed; asking the database", exc_info=True)
         try:
             return self.get_response(request)
         finally:
-            if token is not None:
-                _request_version.reset(token)
+            _request_version.reset(token)
 
     @staticmethod
     def site(request) -> Site | None:
         hostname = split_domain_port(request.get_host())[0]
-        key = f"site-for:{hostname}:{request.get_port()}:{site_tag_version()}"
+        name = f"site-for:{hostname}:{request.get_port()}"
 
         def load() -> Site | None:
             site = Site.find_for_request(request)
@@ -100,4 +117,4 @@ class CachedSiteMiddleware:
                 site.root_page.specific  # noqa: B018 - kept with the site
             return site
 
-        return site_tagged.get(key, load)
+        return site_tagged.get(name, load)

@@ -8,4 +8,4 @@ class NewsletterConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from . import notifications, signals  # noqa: F401 (kinds of email, receivers)

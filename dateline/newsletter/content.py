@@ -141,14 +141,15 @@ def message_id_read(value: str) -> tuple[int, int] | None:
     return campaign_id, subscriber_id
 
 
-def personal_links(*, subscriber: Subscriber, campaign_id: int | None) -> dict[str, str]:
+def personal_links(
+    *, subscriber: Subscriber, newsletter_id: int, campaign_id: int | None
+) -> dict[str, str]:
+    """The reader's links; unsubscribing leaves `newsletter_id`, the list of the message."""
+    token = tokens.unsubscribe_token(
+        subscriber, newsletter_id=newsletter_id, campaign_id=campaign_id
+    )
     return {
-        UNSUBSCRIBE: absolute_url(
-            reverse(
-                "newsletter:unsubscribe",
-                args=[tokens.unsubscribe_token(subscriber, campaign_id=campaign_id)],
-            )
-        ),
+        UNSUBSCRIBE: absolute_url(reverse("newsletter:unsubscribe", args=[token])),
         MANAGE: absolute_url(reverse("newsletter:manage", args=[tokens.manage_token(subscriber)])),
         EMAIL: subscriber.email,
     }
@@ -175,7 +176,11 @@ def message_build(
     test: bool = False,
 ):
     """The message for one recipient: their links, and the headers bulk senders must send."""
-    links = personal_links(subscriber=subscriber, campaign_id=None if test else campaign.pk)
+    links = personal_links(
+        subscriber=subscriber,
+        newsletter_id=newsletter.pk,
+        campaign_id=None if test else campaign.pk,
+    )
     headers = {
         "Message-ID": message_id(campaign.pk, subscriber.pk) if not test else "",
         "List-Id": f"{newsletter.name} {list_id(newsletter.slug)}",

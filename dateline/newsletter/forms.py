@@ -5,7 +5,8 @@ from dateline.core import formstamp
 
 from .models import Newsletter, Subscription
 
-SOURCES = ["page", "footer", "article", "popup"]
+# Where a signup form sits: "popup" is over an article, "page-popup" over any other page.
+SOURCES = ["page", "footer", "article", "popup", "page-popup"]
 
 
 class SignupForm(forms.Form):

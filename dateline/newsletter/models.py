@@ -15,6 +15,9 @@ from wagtail.models import Orderable
 
 from dateline.core.site_settings import CachedSiteSetting
 
+# The signup forms on an article (under it, and the popup over it) speak of the article.
+ARTICLE_SOURCES = frozenset({"article", "popup"})
+
 
 @register_setting(icon="mail")
 class MailingListSettings(CachedSiteSetting, BaseSiteSetting):
@@ -22,8 +25,16 @@ class MailingListSettings(CachedSiteSetting, BaseSiteSetting):
 
     popup_title = models.CharField(max_length=120, default="Hi - We Would Love To Keep In Touch")
     popup_body = models.TextField(
+        "copy on articles",
         default="If you liked this article then please consider joining our mailing list to "
-        "receive the latest news, updates and opportunities from our team."
+        "receive the latest news, updates and opportunities from our team.",
+        help_text="Under an article and in the popup over it.",
+    )
+    page_body = models.TextField(
+        "copy on other pages",
+        default="Join our mailing list to receive the latest news, updates and opportunities "
+        "from our team by email.",
+        help_text="The front page, sections and every other page, and the list's own page.",
     )
     after_submit = models.TextField(
         default="We don't want an impostor using your email address so please look for an "
@@ -54,7 +65,12 @@ class MailingListSettings(CachedSiteSetting, BaseSiteSetting):
 
     panels = [
         MultiFieldPanel(
-            [FieldPanel("popup_title"), FieldPanel("popup_body"), FieldPanel("after_submit")],
+            [
+                FieldPanel("popup_title"),
+                FieldPanel("popup_body"),
+                FieldPanel("page_body"),
+                FieldPanel("after_submit"),
+            ],
             heading="Signup copy",
         ),
         MultiFieldPanel(
@@ -72,6 +88,10 @@ class MailingListSettings(CachedSiteSetting, BaseSiteSetting):
 
     class Meta:
         verbose_name = "mailing list settings"
+
+    def copy_for(self, source: str) -> str:
+        """The words beside the form a signup came from (forms.SOURCES)."""
+        return self.popup_body if source in ARTICLE_SOURCES else self.page_body
 
     def blocked(self) -> set[str]:
         return {line.strip().lower() for line in self.blocked_domains.splitlines() if line.strip()}
@@ -156,9 +176,6 @@ class Subscriber(models.Model):
     created_at = models.DateTimeField()
     confirmed_at = models.DateTimeField(null=True, blank=True)
     unsubscribed_at = models.DateTimeField(null=True, blank=True)
-    # Confirmation emails sent on `confirmations_day`: at most three a day per address.
-    confirmations_day = models.DateField(null=True, blank=True)
-    confirmations_sent = models.PositiveSmallIntegerField(default=0)
     newsletters = models.ManyToManyField(Newsletter, through="Subscription", related_name="+")
 
     class Meta:

@@ -1,4 +1,5 @@
-"""What the admin and the command line show of a send: progress and report."""
+"""What the admin and the command line show of a send (progress and report), and the
+reads behind the reader's pages."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -6,7 +7,7 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .models import Campaign, Delivery
+from .models import Campaign, Delivery, Newsletter, Subscriber
 
 DStatus = Delivery.Status
 RATE_WINDOW = 60
@@ -97,4 +98,25 @@ def campaign_progress(campaign: Campaign) -> Progress:
         complained=c["complained"],
         unsubscribed=c["unsubscribed"],
         rate=c["recent"] / window,
+    )
+
+
+def unsubscribe_newsletter(*, newsletter_id: int | None, campaign_id: int | None):
+    """The newsletter an unsubscribe link leaves: the one it names, else its send's (links
+    made before they named their list); None if that newsletter no longer exists."""
+    if newsletter_id is not None:
+        return Newsletter.objects.filter(pk=newsletter_id).first()
+    if campaign_id is not None:
+        return Newsletter.objects.filter(campaigns__pk=campaign_id).first()
+    return None
+
+
+def newsletters_received(subscriber: Subscriber) -> list[str]:
+    """The names of the newsletters a reader still gets."""
+    if subscriber.status == Subscriber.Status.UNSUBSCRIBED:
+        return []
+    return list(
+        subscriber.subscriptions.filter(newsletter__is_active=True)
+        .order_by("newsletter__position", "newsletter__name")
+        .values_list("newsletter__name", flat=True)
     )

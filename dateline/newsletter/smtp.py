@@ -1,22 +1,23 @@
 """Newsletters by SMTP: knowing when a message was handed over, and DKIM signing (dkimpy).
 
 A connection that breaks while the server is answering the end of DATA leaves the message
-in doubt: the server may have queued it. `HandOverSMTP` notes the moment the whole message
-has been written, so the sender can tell "never sent" (retry) from "maybe delivered"
-(in doubt, not retried on its own).
+in doubt: the server may have queued it. `HandOverSMTP` (dateline.core.mail) notes the
+moment the whole message has been written, so the sender can tell "never sent" (retry)
+from "maybe delivered" (in doubt, not retried on its own).
 
 An email service (through django-anymail) signs for its own domain; a newsroom sending
 straight to its relay signs here, with the key whose public half is published in DNS at
 `<selector>._domainkey.<domain>`.
 """
 
-import smtplib
 from functools import cached_property
 
 import dkim
 from django.conf import settings
 from django.core.mail.backends.smtp import EmailBackend
 from django.core.mail.message import sanitize_address
+
+from dateline.core.mail import HandOverSMTP, HandOverSMTPSSL
 
 SIGNED_HEADERS = [
     b"from",
@@ -30,34 +31,6 @@ SIGNED_HEADERS = [
     b"mime-version",
     b"content-type",
 ]
-
-
-class HandOver:
-    """smtplib's DATA step, noting when the message has been written in full."""
-
-    handed_over = False
-
-    def data(self, msg):
-        self.putcmd("data")
-        code, reply = self.getreply()
-        if code != 354:
-            raise smtplib.SMTPDataError(code, reply)
-        if isinstance(msg, str):
-            msg = smtplib._fix_eols(msg).encode("ascii")
-        quoted = smtplib._quote_periods(msg)
-        if quoted[-2:] != smtplib.bCRLF:
-            quoted += smtplib.bCRLF
-        self.send(quoted + b"." + smtplib.bCRLF)
-        self.handed_over = True
-        return self.getreply()
-
-
-class HandOverSMTP(HandOver, smtplib.SMTP):
-    pass
-
-
-class HandOverSMTPSSL(HandOver, smtplib.SMTP_SSL):
-    pass
 
 
 class BulkEmailBackend(EmailBackend):

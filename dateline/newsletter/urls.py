@@ -13,7 +13,7 @@ urlpatterns = [
     path("manage/<str:token>/data.json", views.manage_data, name="manage_data"),
     path("change-address/<str:token>/", views.change, name="change"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
-    path("issues/<int:pk>/", views.issue, name="issue"),
+    path("issues/<id:pk>/", views.issue, name="issue"),
     # Email services' tracking webhooks (bounces, complaints): authenticated, and verified
     # for the services that sign; refused when no webhook secret is configured.
     path(

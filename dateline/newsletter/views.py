@@ -96,19 +96,33 @@ def confirm(request, token: str):
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request, token: str):
-    """RFC 8058 one-click: a POST without cookie or CSRF token unsubscribes at once."""
+    """RFC 8058 one-click: a POST without cookie or CSRF token leaves, at once, the list the
+    message belongs to (see tokens); the preferences page offers leaving them all."""
     try:
-        subscriber_id, email, campaign_id = tokens.read_unsubscribe(token)
-        subscriber = Subscriber.objects.get(pk=subscriber_id, email_key=email)
+        link = tokens.read_unsubscribe(token)
+        subscriber = Subscriber.objects.get(pk=link.subscriber_id, email_key=link.email)
     except (tokens.BadToken, Subscriber.DoesNotExist):
         error = "This link is not valid, or the address is no longer on our list."
         return render(request, "newsletter/unsubscribe.html", {"error": error}, status=400)
-    if request.method == "POST":
-        actions.subscriber_unsubscribe(
-            subscriber=subscriber, source="unsubscribe link", campaign_id=campaign_id
+    newsletter = selectors.unsubscribe_newsletter(
+        newsletter_id=link.newsletter_id, campaign_id=link.campaign_id
+    )
+    context = {
+        "email": subscriber.email,
+        "newsletter": newsletter,
+        "gone": link.names_a_list and newsletter is None,
+        "manage_url": reverse("newsletter:manage", args=[tokens.manage_token(subscriber)]),
+    }
+    if request.method == "POST" and not context["gone"]:
+        subscriber = actions.subscriber_unsubscribe(
+            subscriber=subscriber,
+            newsletter=newsletter,
+            source="unsubscribe link",
+            campaign_id=link.campaign_id,
         )
-        return render(request, "newsletter/unsubscribe.html", {"done": True})
-    return render(request, "newsletter/unsubscribe.html", {"email": subscriber.email})
+        context["done"] = True
+    context["still_received"] = selectors.newsletters_received(subscriber)
+    return render(request, "newsletter/unsubscribe.html", context)
 
 
 def managed_subscriber(token: str) -> Subscriber:

@@ -1,6 +1,7 @@
 """RSS 2.0, Atom and JSON Feed for the site, each section and each topic."""
 
 import json
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -13,6 +14,15 @@ from .models import ArticlePage, NewsroomSettings
 from .selectors import attach_sections
 
 FEED_LENGTH = 50
+
+
+@dataclass(frozen=True)
+class FeedAuthor:
+    name: str
+    url: str | None = None
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, **({"url": self.url} if self.url else {})}
 
 
 class JSONFeed(SyndicationFeed):
@@ -28,8 +38,11 @@ class JSONFeed(SyndicationFeed):
             "feed_url": self.feed["feed_url"],
             "description": self.feed["description"],
             "language": self.feed["language"],
-            "items": [self.item(item) for item in self.items],
         }
+        if self.feed.get("author_name"):  # items without authors of their own have these
+            author = FeedAuthor(self.feed["author_name"], self.feed.get("author_link"))
+            feed["authors"] = [author.as_dict()]
+        feed["items"] = [self.item(item) for item in self.items]
         outfile.write(json.dumps(feed, ensure_ascii=False, indent=1))
 
     @staticmethod
@@ -38,20 +51,40 @@ class JSONFeed(SyndicationFeed):
             "id": item["unique_id"],
             "url": item["link"],
             "title": item["title"],
-            "summary": item["description"],
-            "content_text": item["description"],
-            "date_published": rfc3339_date(item["pubdate"]),
-            "date_modified": rfc3339_date(item["updateddate"]),
-            "tags": list(item["categories"]),
+            "summary": item.get("summary_text") or item["description"],
         }
+        if item.get("content_html"):
+            entry["content_html"] = item["content_html"]
+        else:
+            entry["content_text"] = item["description"]
+        entry["date_published"] = rfc3339_date(item["pubdate"])
+        if item.get("updateddate"):
+            entry["date_modified"] = rfc3339_date(item["updateddate"])
+        entry["tags"] = list(item["categories"])
         if item.get("authors"):
-            entry["authors"] = [{"name": name} for name in item["authors"]]
+            entry["authors"] = [byline.as_dict() for byline in item["authors"]]
         if item.get("image"):
             entry["image"] = item["image"]
         return entry
 
 
-FEED_TYPES = {"rss": Rss201rev2Feed, "atom": Atom1Feed, "json": JSONFeed}
+class AtomFeed(Atom1Feed):
+    """Atom 1.0 with an <author> for each byline (Django's writes one for them all), staff
+    bylines with their author page. Entries without a byline have the feed's author: the
+    newsroom (Atom wants one or the other)."""
+
+    def add_item_elements(self, handler, item):
+        bylines = item.get("authors") or ()
+        super().add_item_elements(handler, {**item, "author_name": None} if bylines else item)
+        for byline in bylines:
+            handler.startElement("author", {})
+            handler.addQuickElement("name", byline.name)
+            if byline.url:
+                handler.addQuickElement("uri", byline.url)
+            handler.endElement("author")
+
+
+FEED_TYPES = {"rss": Rss201rev2Feed, "atom": AtomFeed, "json": JSONFeed}
 
 
 class ArticleFeed(Feed):
@@ -76,6 +109,12 @@ class ArticleFeed(Feed):
         return feed
 
     def link(self, obj) -> str:
+        return absolute_url("/")
+
+    def author_name(self, obj) -> str:
+        return obj["newsroom"].name
+
+    def author_link(self, obj) -> str:
         return absolute_url("/")
 
     def articles(self, obj):
@@ -117,7 +156,15 @@ class ArticleFeed(Feed):
         return [item.section.title, *(topic.name for topic in item.topics.all())]
 
     def item_extra_kwargs(self, item: ArticlePage) -> dict:
-        return {"authors": [byline.display_name for byline in item.bylines.all()]}
+        return {
+            "authors": [
+                FeedAuthor(
+                    byline.display_name,
+                    absolute_url(byline.author.get_absolute_url()) if byline.author_id else None,
+                )
+                for byline in item.bylines.all()
+            ]
+        }
 
 
 class SiteFeed(ArticleFeed):

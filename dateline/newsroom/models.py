@@ -104,6 +104,9 @@ class NewsroomSettings(CachedSiteSetting, BaseSiteSetting):
     )
     twitter_handle = models.CharField(max_length=16, blank=True, help_text="Without the @.")
 
+    # Kept with the settings under the site tag: every article's JSON-LD shows the logo.
+    select_related = ["logo"]
+
     class Meta:
         verbose_name = "newsroom"
 

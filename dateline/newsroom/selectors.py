@@ -7,13 +7,20 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from wagtail.models import Site
 
+from dateline.core.links import absolute_url
 from dateline.core.pagination import paginate
-from dateline.core.sites import site_tag_version, site_tagged
+from dateline.core.sites import site_tagged
 
 from . import search, structured_data
 from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
 
+# The lead image for sharing (Open Graph, 16:9) and the three shapes Google asks of an
+# article's image (16:9, 4:3, 1:1, each well over 50,000 pixels), made in one go.
 SHARE_RENDITION = "fill-1200x675"
+ARTICLE_IMAGE_RENDITIONS = (SHARE_RENDITION, "fill-1200x900", "fill-1200x1200")
+# A publisher logo fits 600x60 (never enlarged).
+LOGO_SIZE = (600, 60)
+LOGO_RENDITION = f"max-{LOGO_SIZE[0]}x{LOGO_SIZE[1]}"
 
 
 def attach_sections(articles, request=None) -> list[ArticlePage]:
@@ -83,23 +90,48 @@ def article_page(*, article: ArticlePage, request) -> dict:
     newsroom = NewsroomSettings.for_request(request)
     # date_modified, the page and the JSON-LD all read these: fetch them once.
     prefetch_related_objects([article], "corrections", "topics")
+    images = (
+        article.lead_image.get_renditions(*ARTICLE_IMAGE_RENDITIONS) if article.lead_image else {}
+    )
     context = {
         "section": article.section,
         "bylines": list(article.bylines.select_related("author")),
         "citations": list(article.citations.select_related("source")),
         "corrections": [c for c in article.corrections.all() if c.at <= timezone.now()],
         "topics": list(article.topics.all()),
-        "share_image": article.lead_image.get_rendition(SHARE_RENDITION)
-        if article.lead_image
-        else None,
+        "share_image": images.get(SHARE_RENDITION),
     }
     context["json_ld"] = structured_data.news_article(
         article=article,
         newsroom=newsroom,
-        image_url=context["share_image"].url if context["share_image"] else None,
+        image_urls=[images[spec].url for spec in ARTICLE_IMAGE_RENDITIONS if spec in images],
+        logo=publisher_logo(newsroom),
         **{key: context[key] for key in ("section", "bylines", "citations", "topics")},
     )
     return context
+
+
+@dataclass(frozen=True)
+class Logo:
+    url: str
+    width: int
+    height: int
+
+
+def publisher_logo(newsroom: NewsroomSettings) -> Logo | None:
+    """The newsroom's logo as publishers' logos are shown (LOGO_RENDITION), or None; kept
+    under the site tag, which saving the settings or the logo's image purges."""
+    if not newsroom.logo_id:
+        return None
+
+    def load() -> Logo:
+        image = newsroom.logo  # read with the settings
+        if image.width <= LOGO_SIZE[0] and image.height <= LOGO_SIZE[1]:
+            return Logo(absolute_url(image.file.url), image.width, image.height)
+        rendition = image.get_rendition(LOGO_RENDITION)
+        return Logo(absolute_url(rendition.url), rendition.width, rendition.height)
+
+    return site_tagged.get(f"newsroom:logo:{newsroom.logo_id}", load)
 
 
 @dataclass(frozen=True)
@@ -122,4 +154,4 @@ def nav_sections(site: Site, request) -> list[NavSection]:
             .order_by("path")
         ]
 
-    return site_tagged.get(f"newsroom:nav:{site.pk}:{site_tag_version()}", load)
+    return site_tagged.get(f"newsroom:nav:{site.pk}", load)

@@ -9,7 +9,7 @@ from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
 from . import actions
-from .models import ArticlePage, Author, Source, Topic
+from .models import ArticlePage, Author, NewsImage, NewsroomSettings, Source, Topic
 
 
 def _articles_under(page: Page):
@@ -117,3 +117,10 @@ def refresh_search_on_author_change(sender, instance: Author, raw=False, **kwarg
                 "pk", flat=True
             )
         )
+
+
+@receiver(post_save, sender=NewsImage)
+def purge_when_the_logo_changes(sender, instance: NewsImage, raw=False, **kwargs):
+    # Every article's JSON-LD names the logo's file (publisher.logo), kept under the site tag.
+    if not raw and NewsroomSettings.objects.filter(logo=instance).exists():
+        page_cache_purge_on_commit(tags={SITE_TAG})

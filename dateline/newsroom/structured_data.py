@@ -1,14 +1,27 @@
 """schema.org NewsArticle for an article page (JSON-LD)."""
 
+from dateline.core.dates import iso_datetime
 from dateline.core.links import absolute_url
 
 
-def news_article(*, article, section, bylines, citations, topics, newsroom, image_url) -> dict:
+def news_article(
+    *, article, section, bylines, citations, topics, newsroom, image_urls, logo
+) -> dict:
+    """Google's recommended properties for an article (headline, image in three shapes,
+    datePublished, dateModified, author with name and url, publisher with name and logo),
+    each present whenever the data for it exists."""
     publisher = {
         "@type": "NewsMediaOrganization",
         "name": newsroom.name,
         "url": absolute_url("/"),
     }
+    if logo:
+        publisher["logo"] = {
+            "@type": "ImageObject",
+            "url": logo.url,
+            "width": logo.width,
+            "height": logo.height,
+        }
     authors = [
         {
             "@type": "Person",
@@ -23,8 +36,8 @@ def news_article(*, article, section, bylines, citations, topics, newsroom, imag
         "headline": article.title,
         "url": absolute_url(article.url),
         "mainEntityOfPage": absolute_url(article.url),
-        "datePublished": article.first_published_at.isoformat(),
-        "dateModified": article.date_modified.isoformat(),
+        "datePublished": iso_datetime(article.first_published_at),
+        "dateModified": iso_datetime(article.date_modified),
         "author": authors,
         "publisher": publisher,
         "articleSection": section.title,
@@ -33,8 +46,8 @@ def news_article(*, article, section, bylines, citations, topics, newsroom, imag
     }
     if article.standfirst:
         data["description"] = article.standfirst
-    if image_url:
-        data["image"] = [absolute_url(image_url)]
+    if image_urls:
+        data["image"] = [absolute_url(url) for url in image_urls]
     if topics:
         data["keywords"] = [topic.name for topic in topics]
     if article.dateline_place:

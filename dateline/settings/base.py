@@ -4,10 +4,14 @@ The defaults are the embedded setup of `make run`: SQLite, a file cache shared b
 process and the worker, and outgoing mail kept in the outbox (readable in the admin).
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
 from django.core.management.utils import get_random_secret_key
+
+from dateline.core.cache_backends import cache_from_url
+from dateline.core.senders import address_domain, default_from_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(environ.Env().str("DATELINE_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -61,6 +65,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "anymail",
+    "axes",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -70,10 +75,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a body too large for its path is refused before anything reads it.
+    "dateline.core.bodylimit.RequestBodyLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a cache hit is answered without touching either.
     "dateline.core.pagecache.PageCacheMiddleware",
+    # Inside the page cache, which keeps these headers with the page.
+    "dateline.core.security_headers.ContentSecurityPolicyMiddleware",
+    "dateline.core.security_headers.PermissionsPolicyMiddleware",
     # Only on a page-cache miss: the Wagtail site from the shared cache, not two queries.
     "dateline.core.sites.CachedSiteMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -83,6 +93,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "dateline.urls"
@@ -122,9 +134,22 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Redis goes through dateline.core.cache_backends: while it is away pages are rendered from
+# the database (nothing is cached), logged once; nothing that must hold lives in the cache.
 CACHES = {
-    "default": env.cache_url("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}"),
+    "default": cache_from_url(env.str("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")),
 }
+# Seconds: to connect to Redis, for each of its answers, and how long a failure makes every
+# process skip it before trying again.
+CACHE_CONNECT_TIMEOUT = env.float("CACHE_CONNECT_TIMEOUT", default=0.5)
+CACHE_SOCKET_TIMEOUT = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+CACHE_RETRY_SECONDS = env.float("CACHE_RETRY_SECONDS", default=5.0)
+# /healthz (dateline/core/health.py): a worker silent this long is down, an email waiting
+# this long to be handed to the mail server is a backlog (both: "degraded", still 200).
+HEALTH_WORKER_SECONDS = env.float("HEALTH_WORKER_SECONDS", default=60.0)
+HEALTH_MAIL_QUEUE_SECONDS = env.float("HEALTH_MAIL_QUEUE_SECONDS", default=600.0)
+# While the database is away readers get a 503 page asking them back after this long.
+OUTAGE_RETRY_AFTER_SECONDS = env.int("OUTAGE_RETRY_AFTER_SECONDS", default=30)
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=600)
 # What shared caches in front (CDN, nginx) may keep without a purge reaching them.
 PAGE_CACHE_SHARED_MAX_AGE = env.int("PAGE_CACHE_SHARED_MAX_AGE", default=60)
@@ -137,13 +162,69 @@ PAGE_CACHE_PROXY_SECONDS = env.int("PAGE_CACHE_PROXY_SECONDS", default=1)
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="outbox://")
 vars().update(EMAIL_CONFIG)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Dateline <newsroom@localhost>")
-SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# From SITE_URL's host unless set (dateline/core/senders.py); `check --deploy` warns about a
+# From or Message-ID domain that is localhost, an IP address or an example domain.
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL",
+    default=default_from_email(SITE_URL, env.str("SITE_NAME", default="Dateline")),
+)
+# Errors mailed to ADMINS (none by default) come from this address.
+SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
+# The right-hand side of every Message-ID the site makes: the From address's domain.
+MESSAGE_ID_DOMAIN = env.str("MESSAGE_ID_DOMAIN", default=address_domain(DEFAULT_FROM_EMAIL))
+# Seconds an SMTP connection waits for the server at each step (Django's own setting): a
+# server that hangs must not hold a worker for ever.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Transactional email (confirmations, notifications, digests, password resets) is queued in
+# the database and retried (dateline/core/email.py): the first retry after
+# MAIL_RETRY_SECONDS, each further one twice as long, at most MAIL_RETRY_MAX_SECONDS apart,
+# for MAIL_RETRY_HOURS after it was queued.
+MAIL_RETRY_SECONDS = env.float("MAIL_RETRY_SECONDS", default=30)
+MAIL_RETRY_MAX_SECONDS = env.float("MAIL_RETRY_MAX_SECONDS", default=3600)
+MAIL_RETRY_HOURS = env.float("MAIL_RETRY_HOURS", default=48)
+# How long a worker's claim on an email it is handing over lasts: a worker gone for longer
+# leaves it "in doubt". Longer than the slowest hand-over (several EMAIL_TIMEOUTs).
+MAIL_CLAIM_SECONDS = env.int("MAIL_CLAIM_SECONDS", default=300)
+# Sent, failed and unsent emails are forgotten after this many days.
+MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=30)
 
 TASKS = {
     "default": {
         "BACKEND": env.str("TASKS_BACKEND", default="django_tasks_db.DatabaseBackend"),
     }
+}
+# The task worker (`manage.py db_worker`, dateline/core/taskworker.py), in seconds: how often
+# it looks for due tasks (its --interval), how often it says it is alive, after how long
+# without a word from a worker on another machine its running tasks count as lost, and the
+# longest wait between attempts to reach a database that went away.
+TASK_WORKER_POLL_SECONDS = env.float("TASK_WORKER_POLL_SECONDS", default=1.0)
+TASK_WORKER_HEARTBEAT_SECONDS = env.float("TASK_WORKER_HEARTBEAT_SECONDS", default=10.0)
+TASK_WORKER_LOST_SECONDS = env.float("TASK_WORKER_LOST_SECONDS", default=60.0)
+TASK_WORKER_BACKOFF_MAX_SECONDS = env.float("TASK_WORKER_BACKOFF_MAX_SECONDS", default=30.0)
+
+# Admin sign-in (dateline/core/signin.py): django-axes refuses a locked-out client first.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failures counted per client address and, apart, per account; either reaching the limit
+# refuses sign-in (even with the right password) until the cool-off after the last failure.
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_COOLOFF_MINUTES", default=15))
+# Attempts while locked out are refused without restarting the cool-off, so the time the
+# lockout page gives is the time it ends.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Not axes's own reset (every failure of the account and of the address): a sign-in
+# forgets only that account's failures from that address (dateline.core.signin).
+AXES_RESET_ON_SUCCESS = False
+AXES_CLIENT_IP_CALLABLE = "dateline.core.signin.signin_client_ip"
+AXES_LOCKOUT_CALLABLE = "dateline.core.signin.lockout_response"
+WAGTAILADMIN_USER_PASSWORD_RESET_FORM = "dateline.core.signin.PasswordResetForm"  # noqa: S105
+# (count, seconds) pairs: password reset requests per client network and per email address.
+PASSWORD_RESET_RATE_LIMITS = {
+    "ip": [(env.int("PASSWORD_RESETS_PER_IP_PER_HOUR", default=5), 3600)],
+    "email": [(env.int("PASSWORD_RESETS_PER_EMAIL_PER_HOUR", default=3), 3600)],
 }
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -188,7 +269,86 @@ WAGTAILADMIN_RICH_TEXT_EDITORS = {
     "default": {"WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea"},
 }
 WAGTAIL_ENABLE_UPDATE_CHECK = False
+# No Gravatar: it would tell a third party which editor opens which admin page, from where
+# (and the admin's Content-Security-Policy loads images from the site only). Editors upload
+# their picture in the admin (Account).
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "key", "odt", "pdf", "pptx", "rtf", "txt", "xlsx", "zip"]
+
+# Content-Security-Policy (django-csp; dateline/core/security_headers.py). Readers' pages run
+# and style only the site's own files: no inline script or style, no nonce (pages are cached
+# whole, the same for every reader). CSP_SCRIPT_SRC, CSP_FRAME_SRC, ... add origins, e.g. for
+# embedded videos (CSP_FRAME_SRC=https://www.youtube-nocookie.com).
+_CSP_EXTRA = {
+    directive: env.list(f"CSP_{directive.replace('-', '_').upper()}", default=[])
+    for directive in (
+        "script-src",
+        "style-src",
+        "img-src",
+        "media-src",
+        "font-src",
+        "connect-src",
+        "frame-src",
+    )
+}
+_MEDIA_ORIGIN = [MEDIA_URL] if MEDIA_URL.startswith(("https://", "http://")) else []
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *_CSP_EXTRA["script-src"]],
+        "style-src": ["'self'", *_CSP_EXTRA["style-src"]],
+        "img-src": ["'self'", "data:", *_MEDIA_ORIGIN, *_CSP_EXTRA["img-src"]],
+        "media-src": ["'self'", *_MEDIA_ORIGIN, *_CSP_EXTRA["media-src"]],
+        "font-src": ["'self'", *_CSP_EXTRA["font-src"]],
+        "connect-src": ["'self'", *_CSP_EXTRA["connect-src"]],
+        "frame-src": ["'self'", *_CSP_EXTRA["frame-src"]],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        # As X-Frame-Options: DENY (Django's default): no site frames a reader's page.
+        "frame-ancestors": ["'none'"],
+    },
+}
+# The Wagtail admin's own pages carry inline scripts and styles; its page previews are
+# framed by the admin itself.
+ADMIN_URL_PREFIX = "/admin/"
+ADMIN_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:", *_MEDIA_ORIGIN, *_CSP_EXTRA["img-src"]],
+        "media-src": ["'self'", *_MEDIA_ORIGIN, *_CSP_EXTRA["media-src"]],
+        "frame-src": ["'self'", *_CSP_EXTRA["frame-src"]],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+# Browser features no page (nor any frame in one) may use: the site needs none of them.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "local-fonts",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 
 # How many proxies of ours (nginx, a load balancer) add to X-Forwarded-For; 0 trusts none.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -214,6 +374,31 @@ COMMENTS_RATE_LIMITS = {
 COMMENTS_SPAM_CHECKERS = env.list("COMMENTS_SPAM_CHECKERS", default=[])
 AKISMET_API_KEY = env.str("AKISMET_API_KEY", default="")
 AKISMET_ENDPOINT = env.str("AKISMET_ENDPOINT", default="")
+
+# Request bodies (dateline/core/bodylimit.py): larger ones are refused with 413 from their
+# Content-Length, unread. Public forms take no files; a comment of COMMENTS_MAX_LENGTH
+# characters fits however it is written (a 4-byte character percent-encoded is 12 bytes).
+REQUEST_BODY_MAX_BYTES = env.int(
+    "REQUEST_BODY_MAX_BYTES", default=max(64 * 1024, 13 * COMMENTS_MAX_LENGTH)
+)
+# Larger allowances by path: the admin (images, documents, CSV imports; deploy/nginx.conf.template
+# takes at most 25 MB) and email services' tracking webhooks (batches of events).
+REQUEST_BODY_MAX_BYTES_BY_PATH = {
+    "/admin/": env.int("ADMIN_REQUEST_BODY_MAX_BYTES", default=25 * 1024 * 1024),
+    "/newsletter/webhooks/": env.int("WEBHOOK_REQUEST_BODY_MAX_BYTES", default=1024 * 1024),
+}
+# The embedded server (`manage.py serve`, dateline/core/front.py): a body must arrive within
+# REQUEST_BODY_TIMEOUT seconds plus one second per REQUEST_BODY_MIN_RATE bytes (else 408);
+# SERVE_THREADS threads run Django once a request is whole.
+REQUEST_BODY_TIMEOUT = env.float("REQUEST_BODY_TIMEOUT", default=20.0)
+REQUEST_BODY_MIN_RATE = env.float("REQUEST_BODY_MIN_RATE", default=50_000.0)
+SERVE_THREADS = env.int("SERVE_THREADS", default=4)
+# `manage.py serve` stops the site and the worker within SERVE_STOP_SECONDS (then kills
+# them), and restarts either when it dies, after SERVE_RESTART_SECONDS, doubling up to
+# SERVE_RESTART_MAX_SECONDS while it keeps dying.
+SERVE_STOP_SECONDS = env.float("SERVE_STOP_SECONDS", default=8.0)
+SERVE_RESTART_SECONDS = env.float("SERVE_RESTART_SECONDS", default=1.0)
+SERVE_RESTART_MAX_SECONDS = env.float("SERVE_RESTART_MAX_SECONDS", default=60.0)
 
 # A CAPTCHA for public forms (dotted path to a dateline.core.captcha backend); none by default.
 CAPTCHA_BACKEND = env.str("CAPTCHA_BACKEND", default="")
@@ -243,7 +428,7 @@ NEWSLETTER_SOFT_BOUNCE_LIMIT = env.int("NEWSLETTER_SOFT_BOUNCE_LIMIT", default=3
 NEWSLETTER_SOFT_BOUNCE_DAYS = env.int("NEWSLETTER_SOFT_BOUNCE_DAYS", default=30)
 # The envelope sender (Return-Path) of newsletters: where returned mail goes.
 NEWSLETTER_BOUNCE_ADDRESS = env.str("NEWSLETTER_BOUNCE_ADDRESS", default="")
-NEWSLETTER_MESSAGE_ID_DOMAIN = env.str("NEWSLETTER_MESSAGE_ID_DOMAIN", default="")
+NEWSLETTER_MESSAGE_ID_DOMAIN = env.str("NEWSLETTER_MESSAGE_ID_DOMAIN", default=MESSAGE_ID_DOMAIN)
 # DKIM signing when sending straight by SMTP (a PEM private key file).
 NEWSLETTER_DKIM_KEY_FILE = env.str("NEWSLETTER_DKIM_KEY_FILE", default="")
 NEWSLETTER_DKIM_SELECTOR = env.str("NEWSLETTER_DKIM_SELECTOR", default="dateline")
@@ -275,5 +460,7 @@ LOGGING = {
         # One line per task or page event is noise at the console; warnings still show.
         "django_tasks_db": {"level": env.str("TASKS_LOG_LEVEL", default="WARNING")},
         "wagtail": {"level": env.str("WAGTAIL_LOG_LEVEL", default="WARNING")},
+        # Failed sign-ins and lockouts are warnings; its start-up line is not.
+        "axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")},
     },
 }

@@ -28,6 +28,12 @@ def comment_section(context, thread):
     return {"request": request, "thread": thread, "form": form, "signed_in_user": user}
 
 
+@register.inclusion_tag("comments/_feed_links.html")
+def comment_feed_links(article):
+    """The article's comment feeds, for its <head>: feed readers find them there."""
+    return {"article": article}
+
+
 @register.filter
 def comment_count_label(count) -> str:
     count = count or 0

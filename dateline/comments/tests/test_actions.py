@@ -43,13 +43,74 @@ class TestModerationPolicies:
         self, article, policy, post, moderator
     ):
         policy(moderation="until_trusted", trusted_after=2)
+        key = None  # the first post makes the browser's key, which it keeps
         for _ in range(2):
-            held = post(article, email="regular@example.com").comment
-            assert held.status == Status.PENDING
-            assert "new commenter" in held.hold_reasons
-            actions.comment_moderate(comment_ids=[held.pk], decision="approve", by=moderator)
-        trusted = post(article, email="Regular@Example.com").comment
+            posted = post(article, email="regular@example.com", commenter_key=key)
+            key = posted.commenter_key
+            assert posted.comment.status == Status.PENDING
+            assert "new commenter" in posted.comment.hold_reasons
+            actions.comment_moderate(
+                comment_ids=[posted.comment.pk], decision="approve", by=moderator
+            )
+        trusted = post(article, email="Regular@Example.com", commenter_key=key).comment
         assert trusted.status == Status.APPROVED
+
+    def test_trust_is_not_had_by_typing_a_trusted_address(self, article, policy, post, moderator):
+        """An impostor lacks the trusted commenter's browser key: their posts wait."""
+        policy(moderation="until_trusted", trusted_after=2)
+        key = "k" * 43
+        for _ in range(2):
+            held = post(article, email="regular@example.com", commenter_key=key).comment
+            actions.comment_moderate(comment_ids=[held.pk], decision="approve", by=moderator)
+        impostor = post(article, name="Regular", email="regular@example.com").comment
+        assert impostor.status == Status.PENDING and "new commenter" in impostor.hold_reasons
+        forged = post(article, email="regular@example.com", commenter_key="x" * 43).comment
+        assert forged.status == Status.PENDING
+        # The key alone is not enough either: approvals count for key and address together.
+        other = post(article, email="someone-else@example.com", commenter_key=key).comment
+        assert other.status == Status.PENDING
+        assert post(article, email="regular@example.com", commenter_key=key).comment.status == (
+            Status.APPROVED
+        )
+
+    def test_staff_and_author_names_and_addresses_are_reserved(
+        self, article, policy, post, moderator
+    ):
+        from django.contrib.auth import get_user_model
+
+        from dateline.newsroom.tests.factories import AuthorFactory
+
+        policy(moderation="immediate")
+        editor = get_user_model().objects.create_user(
+            "editor",
+            "editor@dateline.example",
+            "pw-12345!",
+            first_name="Dateline",
+            last_name="Editor",
+            is_staff=True,
+        )
+        AuthorFactory(name="Layla Haddad")
+        contributor = get_user_model().objects.create_user("omar", "omar@freelance.example")
+        AuthorFactory(name="Omar K.", user=contributor)
+        for name in ["Dateline Editor (official)", "DATELINE-EDITOR", "ｄａｔｅｌｉｎｅ editor"]:
+            with pytest.raises(actions.CommentRefused, match="newsroom's staff") as refusal:
+                post(article, name=name)
+            assert refusal.value.field == "name"
+        for name in ["Layla Haddad", "moderator", "Omar K"]:
+            with pytest.raises(actions.CommentRefused, match="newsroom's staff"):
+                post(article, name=name)
+        for email in ["editor@dateline.example", "Editor+x@DATELINE.example", "mod@example.com"]:
+            with pytest.raises(actions.CommentRefused, match="sign in") as refusal:
+                post(article, email=email)
+            assert refusal.value.field == "email"
+        with pytest.raises(actions.CommentRefused):
+            post(article, email="omar@freelance.example")
+        assert not Comment.objects.exists()
+        # Other names stay free, and staff signed in use their own.
+        assert post(article, name="Editor of my own blog").created
+        assert post(article, name="Layla").created
+        signed_in = actions.comment_post(article=article, body="From the desk", user=editor)
+        assert signed_in.comment.author_name == "Dateline Editor"
 
     def test_links_are_held_when_the_policy_says_so(self, article, policy, post):
         policy(moderation="immediate", hold_links=True)
@@ -166,8 +227,43 @@ class TestSpamDefences:
         assert "Abuse" not in refusal.value.message
         with pytest.raises(actions.CommentRefused, match="could not be accepted"):
             post(article, ip="198.51.100.7")
+        assert post(article, ip="198.51.100.8").created
         with time_machine.travel(timezone.now() + timedelta(days=2)):
             assert post(article, email="troll@example.com").created
+
+    def test_a_ban_on_an_ipv6_address_covers_its_64(self, article, post, moderator):
+        """Rate limits count the /64 a device takes new addresses from: so do bans."""
+        ban = actions.commenter_ban(
+            ip="2001:DB8:1:2::7", reason="Spam run", until=None, by=moderator
+        )
+        assert ban.ip_network == "2001:db8:1:2::/64"
+        for ip in ["2001:db8:1:2::7", "2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::8"]:
+            with pytest.raises(actions.CommentRefused, match="could not be accepted"):
+                post(article, ip=ip)
+        assert post(article, ip="2001:db8:1:3::7").created
+
+    def test_a_moderator_may_ban_a_prefix(self, article, post, moderator, policy):
+        policy(moderation="everyone")
+        inside = post(article, ip="2001:db8:7:1::5").comment
+        outside = post(article, ip="2001:db8:8::5").comment
+        v4 = post(article, ip="203.0.113.9").comment
+        actions.commenter_ban(ip="2001:db8:7::/48", reason="Botnet", until=None, by=moderator)
+        actions.commenter_ban(ip="203.0.113.0/24", reason="Botnet", until=None, by=moderator)
+        for ip in ["2001:db8:7:ffff::1", "203.0.113.200"]:
+            with pytest.raises(actions.CommentRefused, match="could not be accepted"):
+                post(article, ip=ip)
+        assert post(article, ip="2001:db8:8::6").created
+        assert post(article, ip="203.0.114.1").created
+        statuses = dict(
+            Comment.objects.filter(pk__in=[inside.pk, outside.pk, v4.pk]).values_list(
+                "pk", "status"
+            )
+        )
+        assert statuses == {inside.pk: "rejected", outside.pk: "pending", v4.pk: "rejected"}
+        for too_wide in ["2001:db8::/16", "10.0.0.0/8", "not an address"]:
+            with pytest.raises(actions.CommentRefused) as refusal:
+                actions.commenter_ban(ip=too_wide, reason="x", until=None, by=moderator)
+            assert refusal.value.field == "ip"
 
     def test_banning_rejects_the_commenters_pending_comments(
         self, article, post, moderator, policy

@@ -86,7 +86,7 @@ def test_confirmation_emails_are_limited_to_one_a_day_per_address(
     assert len(smtp_server.messages) == 1
     with time_machine.travel(timezone.now() + timedelta(days=1, minutes=1)):
         post(thread, email="victim@example.com", notify_replies=True)
-    run_worker()
+        run_worker()
     assert len(smtp_server.messages) == 2
 
 
@@ -187,3 +187,66 @@ def test_no_alert_waits_forever_for_a_digest(
         "1 held, 0 reported: comments need moderation",
     ]
     assert not ModeratorAlert.objects.filter(sent_at__isnull=True).exists()
+
+
+def test_every_comment_email_made_while_the_server_is_down_arrives_once_it_is_back(
+    thread, policy, post, moderator, smtp_outage, run_worker
+):
+    """A reply notification, a confirmation of reply notifications, an erasure link and the
+    moderators' digest, all made while the mail server is down: each arrives once when it
+    is back, and the one-a-day caps were not used up by the failed attempts."""
+    from collections import Counter
+
+    from dateline.core.models import TransactionalEmail
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        asker = post(thread, email="asker@example.com", notify_replies=True).comment
+        actions.reply_notifications_confirm(email="asker@example.com")
+        post(thread, parent_id=asker.pk, body="A reply while the mail is down")
+        post(thread, email="newcomer@example.com", notify_replies=True)
+        post(thread, email="leaving@example.com")
+        actions.commenter_erasure_request(email="leaving@example.com")
+        policy(moderation="everyone")
+        post(thread, body="Held while the mail is down")
+        run_worker()
+    with time_machine.travel(start + timedelta(minutes=11), tick=False):
+        run_worker()  # the digest is due: queued, and refused like the rest
+    # Four tried and waiting; the asker's own confirmation is not sent (confirmed since).
+    waiting = TransactionalEmail.objects.filter(status="queued")
+    assert waiting.count() == 4 and not waiting.filter(attempts=0).exists()
+
+    smtp_outage.up()
+    with time_machine.travel(start + timedelta(minutes=30), tick=False):
+        run_worker()
+        # Within the day: the caps hold the one that was sent, not the attempts.
+        assert not actions.reply_notifications_request(email="newcomer@example.com")
+        actions.commenter_erasure_request(email="leaving@example.com")
+        run_worker()
+    with time_machine.travel(start + timedelta(days=3), tick=False):
+        run_worker()
+    received = Counter((m["To"], m["Subject"].strip()) for m in smtp_outage.received())
+    assert received == {
+        ("asker@example.com", "New reply to your comment on “Talks resume”"): 1,
+        ("newcomer@example.com", "Confirm your address for reply notifications"): 1,
+        ("leaving@example.com", "Erase your comment data"): 1,
+        ("mod@example.com", "1 held, 0 reported: comments need moderation"): 1,
+    }
+
+
+def test_a_reply_withdrawn_before_its_email_could_go_is_not_notified(
+    thread, post, moderator, smtp_outage, run_worker
+):
+    from dateline.core.models import TransactionalEmail
+
+    asker = post(thread, email="asker@example.com", notify_replies=True).comment
+    actions.reply_notifications_confirm(email="asker@example.com")
+    reply = post(thread, parent_id=asker.pk, body="Regrettable").comment
+    run_worker()
+    actions.comment_moderate(comment_ids=[reply.pk], decision="reject", by=moderator)
+    smtp_outage.up()
+    with time_machine.travel(timezone.now() + timedelta(hours=1), tick=False):
+        run_worker()
+    assert not [m for m in smtp_outage.received() if "New reply" in m["Subject"]]
+    email = TransactionalEmail.objects.get(kind="comments/reply")
+    assert email.status == "skipped" and "no longer published" in email.last_error

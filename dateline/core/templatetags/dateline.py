@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from dateline.core.dates import iso_datetime
 from dateline.core.links import absolute_url
 
 register = template.Library()
@@ -23,6 +24,8 @@ def json_ld(data) -> str:
 
 
 register.simple_tag(absolute_url, name="absolute_url")
+# `<time datetime="{{ value|iso_datetime }}">`: the one way a page writes a date for machines.
+register.filter("iso_datetime", iso_datetime)
 
 
 @register.inclusion_tag("core/_editor_userbar.html", takes_context=True)

@@ -72,6 +72,16 @@ def test_a_page_is_answered_by_nginx_after_the_first_request(front, app_requests
     assert third.status == 200
 
 
+def test_the_pages_security_policies_come_through_nginx_and_its_cache(front):
+    first = get(front, ARTICLE_PATH)
+    second = get(front, ARTICLE_PATH)
+    assert (first.headers["X-Cache-Status"], second.headers["X-Cache-Status"]) == ("MISS", "HIT")
+    for answer in (first, second):
+        assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in answer.headers["Content-Security-Policy"]
+        assert "camera=()" in answer.headers["Permissions-Policy"]
+
+
 def test_a_change_reaches_readers_through_nginx_without_a_purge(front):
     assert get(front, ARTICLE_PATH).status == 200
     assert get(front, ARTICLE_PATH).headers["X-Cache-Status"] == "HIT"

@@ -47,6 +47,6 @@ def test_the_shared_cache_serves_a_process_that_has_no_copy_yet(django_assert_nu
     site = Site.objects.get(is_default_site=True)
     NewsroomSettings.for_site(site)
     site_tagged.clear()  # another process: nothing in memory, the shared cache has it
-    assert cache.get(setting_key(NewsroomSettings, site.pk)) is not None
+    assert cache.get(site_tagged.key(setting_key(NewsroomSettings, site.pk))) is not None
     with django_assert_num_queries(0):
         assert NewsroomSettings.for_site(site).name == "Dateline"

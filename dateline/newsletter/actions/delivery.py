@@ -16,29 +16,28 @@ Every confirmed subscriber gets each message once, as far as SMTP allows:
   even in the middle of a send.
 """
 
-import contextlib
 import functools
 import logging
 import os
 import smtplib
-import socket
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 import environ
 from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django_tasks_db.compat import TaskResultStatus
+from django_tasks_db.models import DBTaskResult, get_date_max
 
-from dateline.core.ratelimit import claim_once, rate_limit_hit
+from dateline.core.processes import HOST, process_is_gone
+from dateline.core.ratelimit import claim_once, claim_release, claim_renew, rate_limit_hit
 
 from ..content import message_build
 from ..models import Campaign, CampaignVariant, Delivery, Subscriber, Subscription
@@ -49,17 +48,6 @@ log = logging.getLogger(__name__)
 DStatus = Delivery.Status
 
 
-def _machine() -> str:
-    """This machine and process namespace: hostnames alone repeat across containers."""
-    boot = ""
-    with contextlib.suppress(OSError):
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:8]
-    with contextlib.suppress(OSError):
-        boot += f"-{os.stat('/proc/self/ns/pid').st_ino}"
-    return f"{socket.gethostname()}-{boot}".replace(":", "-")
-
-
-HOST = _machine()
 SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 IN_DOUBT_NOTE = (
     "The worker stopped after handing this message to the mail server and before recording "
@@ -78,6 +66,7 @@ __all__ = [
     "campaign_deliver",
     "campaign_finish_if_done",
     "campaign_next_due",
+    "campaign_wake_up",
     "deliveries_claim",
     "deliveries_recover",
     "worker_token",
@@ -107,15 +96,7 @@ def worker_token() -> str:
 def _claim_is_dead(claim: str) -> bool:
     host, _, rest = claim.partition(":")
     pid = rest.partition(":")[0]
-    if host != HOST or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return pid.isdigit() and process_is_gone(host, int(pid))
 
 
 def lease() -> timedelta:
@@ -207,6 +188,32 @@ def campaign_next_due(*, campaign_id: int):
         .values_list("next_attempt_at", flat=True)
         .first()
     )
+
+
+def campaign_wake_up(*, campaign_id: int, at: datetime) -> bool:
+    """Have a delivering task run at `at`, unless one is queued to run by then already;
+    whether one was queued.
+
+    The check and the queueing are one transaction with the send's row locked, so workers
+    finishing at once queue one wake-up between them, and the queue is the tasks table
+    itself: the task asking is running, not queued, so it never stands in for the wake-up
+    it asks for, whatever second that falls in.
+    """
+    from ..tasks import deliver_campaign
+
+    with transaction.atomic():
+        locked = Campaign.objects.select_for_update().filter(pk=campaign_id)
+        if locked.values_list("pk", flat=True).first() is None:
+            return False
+        queued = DBTaskResult.objects.filter(
+            status=TaskResultStatus.READY,
+            task_path=deliver_campaign.module_path,
+            args_kwargs__args=[campaign_id],
+        ).filter(Q(run_after__lte=at) | Q(run_after=get_date_max()))
+        if queued.exists():
+            return False
+        deliver_campaign.using(run_after=at).enqueue(campaign_id)
+    return True
 
 
 # The mail servers -----------------------------------------------------------------------
@@ -465,7 +472,7 @@ def _keep_lease(batch: _Batch, ids: list[int]) -> None:
     Delivery.objects.filter(pk__in=ids, claim=batch.token, status=DStatus.CLAIMED).update(
         claim_expires_at=timezone.now() + lease()
     )
-    cache.touch(f"newsletter:slot:{batch.slot}", settings.NEWSLETTER_CLAIM_SECONDS)
+    claim_renew(f"newsletter:slot:{batch.slot}", settings.NEWSLETTER_CLAIM_SECONDS)
     batch.renewed = time.monotonic()
 
 
@@ -624,7 +631,7 @@ def campaign_deliver(
                 deliveries_recover(campaign_id=campaign_id)
     finally:
         _close(batch)
-        cache.delete(f"newsletter:slot:{slot}")
+        claim_release(f"newsletter:slot:{slot}")
     if outcome.errors:
         Campaign.objects.filter(pk=campaign_id).update(last_error=outcome.errors[-1][:500])
     campaign_finish_if_done(campaign_id=campaign_id)

@@ -2,7 +2,9 @@
 
 Signing up answers the same way, and does the same work, whatever the address's state (new,
 pending, confirmed, unsubscribed), so neither the answer nor its timing reveals who is on
-the list. Emails leave through the worker after the commit.
+the list. Emails are queued with the change that decides them (dateline.core.email: retried
+until the mail server takes them, daily caps counted only then) and made by
+dateline.newsletter.notifications when they go.
 """
 
 import hmac
@@ -13,11 +15,13 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from email_validator import EmailNotValidError, validate_email
 from wagtail.models import Site
 
+from dateline.core import addresses
+from dateline.core.actions import email_queue
+from dateline.core.email import Cap
 from dateline.core.errors import Refused
-from dateline.core.ratelimit import claim_once, rate_limit_hit
+from dateline.core.ratelimit import claim_once
 
 from ..models import (
     ConsentRecord,
@@ -44,6 +48,7 @@ __all__ = [
     "ip_hash",
     "is_suppressed",
     "list_settings",
+    "mailbox_cap",
     "mailbox_key",
     "may_email",
     "pending_subscribers_purge",
@@ -58,7 +63,6 @@ __all__ = [
     "subscriber_signup",
     "subscriber_unsubscribe",
     "subscribers_import",
-    "within_daily_cap",
 ]
 
 
@@ -73,13 +77,13 @@ class Confirmed:
 
 
 def email_normalise(email: str) -> str:
-    """The address as email-validator normalises it; SignupRefused says what is wrong."""
-    if len(email) > 254:
+    """The address in the site's one normal form; SignupRefused says what is wrong."""
+    if len(email) > addresses.MAX_LENGTH:
         raise SignupRefused("That email address is too long.")
     try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        raise SignupRefused(f"That is not an email address we can use: {exc}") from None
+        return addresses.email_normalise(email)
+    except addresses.BadAddress as bad:
+        raise SignupRefused(f"That is not an email address we can use: {bad.message}") from None
 
 
 def email_key(email: str) -> str:
@@ -116,10 +120,12 @@ def may_email(email: str, *, blocked: set[str] | None = None) -> bool:
     return not is_suppressed(email) and not at_blocked_domain(email, blocked)
 
 
-def within_daily_cap(*, scope: str, email: str) -> bool:
-    """At most NEWSLETTER_CONFIRMATIONS_PER_DAY such emails a day to one mailbox."""
-    limit = [(settings.NEWSLETTER_CONFIRMATIONS_PER_DAY, 86400)]
-    return rate_limit_hit(scope=scope, key=mailbox_key(email), limits=limit) is None
+def mailbox_cap(scope: str, email: str) -> Cap:
+    """At most NEWSLETTER_CONFIRMATIONS_PER_DAY such emails a day to one mailbox, counted
+    when handed to the mail server (dateline.core.email)."""
+    return Cap(
+        f"newsletter:{scope}:{mailbox_key(email)}", settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
+    )
 
 
 def ip_hash(ip: str | None) -> str:
@@ -184,26 +190,18 @@ def subscriber_signup(
             action=ConsentRecord.Action.REQUESTED,
             at=now,
             source=source[:40],
-            copy=f"{mailing.popup_title}\n{mailing.popup_body}",  # the words the reader saw
+            copy=f"{mailing.popup_title}\n{mailing.copy_for(source)}",  # the words the reader saw
             newsletters=", ".join(n.name for n in newsletters)[:500],
             ip_hash=ip_hash(ip),
         )
-        today = timezone.localdate(now)
-        if subscriber.confirmations_day != today:
-            subscriber.confirmations_day, subscriber.confirmations_sent = today, 0
-        send = (
-            allowed
-            and subscriber.confirmations_sent < settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
-            and within_daily_cap(scope="confirm-mailbox", email=email)
-        )
-        if send:
-            subscriber.confirmations_sent += 1
         subscriber.save()
-        if send:
-            from ..tasks import send_signup_email
-
-            subscriber_id = subscriber.pk
-            transaction.on_commit(lambda: send_signup_email.enqueue(subscriber_id, template))
+        if allowed:
+            email_queue(
+                kind=template,
+                to=email,
+                params={"subscriber_id": subscriber.pk},
+                caps=[mailbox_cap("confirm", email)],
+            )
         transaction.on_commit(lambda: _purge_schedule(now=now))
 
 
@@ -231,11 +229,8 @@ def subscriber_confirm(*, subscriber_id: int, email: str) -> Confirmed:
     subscriber.confirmed_at = now
     subscriber.save(update_fields=["status", "confirmed_at"])
     if list_settings().welcome_email:
-        from ..tasks import send_signup_email
-
-        subscriber_id = subscriber.pk
-        transaction.on_commit(
-            lambda: send_signup_email.enqueue(subscriber_id, "newsletter/welcome")
+        email_queue(
+            kind="newsletter/welcome", to=subscriber.email, params={"subscriber_id": subscriber.pk}
         )
     ConsentRecord.objects.create(
         subscriber=subscriber,
@@ -281,7 +276,7 @@ def subscriber_unsubscribe(
         action=ConsentRecord.Action.UNSUBSCRIBED,
         at=now,
         source=source[:40],
-        newsletters=(names or "all")[:500],
+        newsletters=(names or (newsletter.name if newsletter else "all"))[:500],
     )
     return subscriber
 
@@ -336,21 +331,21 @@ def subscriber_preferences_set(
     return subscriber
 
 
+@transaction.atomic
 def subscriber_email_change_request(*, subscriber: Subscriber, new_email: str) -> None:
     """Send a confirmation link to the new address; nothing changes until it is followed.
 
     Capped like signups, per new mailbox and per subscriber, so the form cannot be used to
     flood someone; the answer is the same whether or not an email went.
     """
-    from ..tasks import send_change_confirmation
-
     new_email = email_normalise(new_email)
-    if (
-        may_email(new_email)
-        and within_daily_cap(scope="change-from", email=subscriber.email)
-        and within_daily_cap(scope="confirm-mailbox", email=new_email)
-    ):
-        transaction.on_commit(lambda: send_change_confirmation.enqueue(subscriber.pk, new_email))
+    if may_email(new_email):
+        email_queue(
+            kind="newsletter/change",
+            to=new_email,
+            params={"subscriber_id": subscriber.pk},
+            caps=[mailbox_cap("change-from", subscriber.email), mailbox_cap("confirm", new_email)],
+        )
 
 
 @transaction.atomic

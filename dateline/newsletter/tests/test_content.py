@@ -47,6 +47,7 @@ def test_each_message_links_to_its_own_reader_and_send(newsletters, article):
         reader.pk,
         "reader@example.com",
         campaign.pk,
+        newsletters[0].pk,
     )
     assert "reader@example.com" in message.body
 

@@ -8,10 +8,17 @@ from urllib.parse import urlparse
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
-from dateline.newsletter import actions, content
-from dateline.newsletter.models import Campaign, Delivery, Subscriber, SuppressedAddress
+from dateline.newsletter import actions, content, tokens
+from dateline.newsletter.models import (
+    Campaign,
+    Delivery,
+    Newsletter,
+    Subscriber,
+    SuppressedAddress,
+)
 from dateline.newsletter.selectors import campaign_progress
 
 from .conftest import compose, subscribe
@@ -102,6 +109,84 @@ def test_the_one_click_header_unsubscribes_and_counts_in_the_report(
     reader.refresh_from_db()
     assert reader.status == Subscriber.Status.UNSUBSCRIBED
     assert campaign_progress(campaign).unsubscribed == 1
+
+
+def one_click(client, message):
+    """What a mail service does with RFC 8058 headers: POST the link, no cookie, no token."""
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    url = message["List-Unsubscribe"].strip().strip("<>")
+    return client.post(urlparse(url).path, {"List-Unsubscribe": "One-Click"})
+
+
+def test_one_click_leaves_only_the_list_the_message_belongs_to(
+    client, newsletters, article, smtp_server, django_capture_on_commit_callbacks
+):
+    """An issue, a breaking-news alert and a digest: each one's link leaves its own list."""
+    digest, breaking = newsletters
+    weekly = Newsletter.objects.create(name="Middle East weekly", slug="mideast", position=3)
+    reader = subscribe("reader@example.com", digest, breaking, weekly)
+
+    def lists():
+        return sorted(reader.subscriptions.values_list("newsletter__slug", flat=True))
+
+    issue = start(compose(weekly, article), django_capture_on_commit_callbacks)
+    actions.campaign_deliver(campaign_id=issue.pk)
+    message = smtp_server.received()[-1]
+    page = client.get(urlparse(message["List-Unsubscribe"].strip("<> ")).path).content.decode()
+    assert "Stop “Middle East weekly”" in page and "/newsletter/manage/" in page
+    response = one_click(Client(enforce_csrf_checks=True), message)
+    assert response.status_code == 200
+    assert "no more “Middle East weekly”" in response.content.decode()
+    assert lists() == ["breaking", "daily"]
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.CONFIRMED
+    assert campaign_progress(issue).unsubscribed == 1
+    assert reader.consents.first().newsletters == "Middle East weekly"
+
+    # A breaking-news alert belongs to the breaking-news list that sent it.
+    (alert,) = actions.article_alert_send(article=article)
+    actions.campaign_deliver(campaign_id=alert.pk)
+    assert one_click(client, smtp_server.received()[-1]).status_code == 200
+    assert lists() == ["daily"]
+
+    # A digest belongs to its digest newsletter; leaving the last list leaves the list.
+    now = timezone.localtime()
+    slot = now.replace(hour=digest.send_time.hour, minute=0, second=0, microsecond=0)
+    slot += timedelta(days=1) if slot <= now else timedelta()
+    with time_machine.travel(slot + timedelta(seconds=30)):
+        (sent,) = actions.digests_send_due()
+        actions.campaign_deliver(campaign_id=sent.pk)
+    assert sent.kind == Campaign.Kind.DIGEST
+    assert one_click(client, smtp_server.received()[-1]).status_code == 200
+    assert lists() == []
+    reader.refresh_from_db()
+    assert reader.status == Subscriber.Status.UNSUBSCRIBED
+
+
+def test_links_sent_before_they_named_their_list_leave_their_sends_list(
+    client, newsletters, article
+):
+    digest, breaking = newsletters
+    reader = subscribe("reader@example.com", digest, breaking)
+    campaign = compose(breaking, article)
+    token = tokens.unsubscribe_token(reader, campaign_id=campaign.pk)  # no newsletter named
+
+    assert client.post(f"/newsletter/unsubscribe/{token}/").status_code == 200
+
+    assert list(reader.subscriptions.values_list("newsletter__slug", flat=True)) == ["daily"]
+
+
+def test_a_link_whose_newsletter_is_gone_leaves_nothing(client, newsletters, article):
+    digest, breaking = newsletters
+    reader = subscribe("reader@example.com", digest, breaking)
+    gone = Newsletter.objects.create(name="Closed", slug="closed")
+    token = tokens.unsubscribe_token(reader, newsletter_id=gone.pk)
+    gone.delete()
+
+    response = client.post(f"/newsletter/unsubscribe/{token}/")
+
+    assert response.status_code == 200 and "nothing to leave" in response.content.decode()
+    assert reader.subscriptions.count() == 2
 
 
 @pytest.mark.django_db(transaction=True)

@@ -90,7 +90,7 @@ def test_at_most_three_confirmation_emails_a_day(
     assert len(smtp_server.messages) == 3
     with time_machine.travel(timezone.now() + timedelta(days=1)):
         actions.subscriber_signup(email="VICTIM@example.com", source="page")
-    run_worker()
+        run_worker()
     assert len(smtp_server.messages) == 4
     assert Subscriber.objects.count() == 1
 

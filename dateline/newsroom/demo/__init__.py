@@ -8,10 +8,11 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files import File
 from django.db import transaction
 from django.utils.html import escape
 from wagtail.coreutils import get_supported_content_language_variant
-from wagtail.models import Locale, Page, Site
+from wagtail.models import Collection, Locale, Page, Site
 
 from dateline.comments.actions import thread_state_set
 from dateline.comments.models import CommentSettings, CommentThread
@@ -22,6 +23,7 @@ from ..models import (
     ArticleCitation,
     ArticlePage,
     HomePage,
+    NewsImage,
     NewsroomSettings,
     SectionPage,
     Source,
@@ -30,6 +32,9 @@ from ..models import (
 )
 
 CONTENT = Path(__file__).with_name("content.json")
+# Drawn for the demo (the .svg beside it, rendered to PNG): 60 pixels high, as publisher
+# logos are.
+LOGO = Path(__file__).with_name("dateline-demo-logo.png")
 EDITOR_USERNAME = "editor"
 
 
@@ -48,6 +53,7 @@ def demo_content_load() -> HomePage:
     """Create the demo site once; running it again changes nothing."""
     content = load_content()
     home = _home(content["newsroom"])
+    _logo(NewsroomSettings.objects.get(site__root_page=home))
     sections = {spec["slug"]: _section(home, spec) for spec in content["sections"]}
     sources = {spec["name"]: _source(spec) for spec in content["sources"]}
     topics = {spec["slug"]: _topic(spec) for spec in content["topics"]}
@@ -119,6 +125,22 @@ def _home(newsroom: dict) -> HomePage:
     CommentSettings.objects.get_or_create(site=site)
     MailingListSettings.objects.get_or_create(site=site)
     return home
+
+
+def _logo(newsroom: NewsroomSettings) -> None:
+    """The demo newsroom's logo (the publisher's logo in articles' JSON-LD), unless an editor
+    chose one; its file is stored once, whoever loads the demo again."""
+    if newsroom.logo_id:
+        return
+    storage = NewsImage._meta.get_field("file").storage
+    name = f"original_images/{LOGO.name}"
+    if not storage.exists(name):
+        with LOGO.open("rb") as logo_file:
+            name = storage.save(name, File(logo_file))
+    if Collection.get_first_root_node() is None:  # Wagtail's migrations make it; a flush not
+        Collection.add_root(name="Root")
+    newsroom.logo = NewsImage.objects.create(title=f"{newsroom.name} logo", file=name)
+    newsroom.save()
 
 
 def _tree_root() -> Page:

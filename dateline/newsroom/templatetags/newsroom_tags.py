@@ -1,7 +1,7 @@
 from django import template
 from wagtail.models import Site
 
-from ..models import SectionPage
+from ..models import NewsroomSettings, SectionPage
 from ..selectors import nav_sections
 
 register = template.Library()
@@ -22,3 +22,10 @@ def section_nav(context):
 def teaser(article, heading_level: int = 3, show_image: bool = True):
     """An article in a list; `selectors.attach_sections` has given it its section and links."""
     return {"article": article, "heading_level": heading_level, "show_image": show_image}
+
+
+@register.simple_tag
+def newsroom_settings() -> NewsroomSettings:
+    """The default site's newsroom, for what is rendered without a request (emails)."""
+    site = Site.objects.filter(is_default_site=True).first()
+    return NewsroomSettings.for_site(site) if site else NewsroomSettings()

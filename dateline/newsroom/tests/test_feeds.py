@@ -1,4 +1,5 @@
 from datetime import timedelta
+from xml.etree import ElementTree
 
 import feedparser
 import pytest
@@ -89,7 +90,45 @@ def test_feed_items_carry_bylines_and_newest_come_first(client):
     feed, _ = parse(client, "/feed/atom/")
     assert [e.title for e in feed.entries] == ["Newer", "Older"]
     assert feed.entries[0].author == "Rana Haddad"
-    assert client.get("/feed/json/").json()["items"][0]["authors"] == [{"name": "Rana Haddad"}]
+    assert client.get("/feed/json/").json()["items"][0]["authors"] == [
+        {"name": "Rana Haddad", "url": f"http://testserver/authors/{author.slug}/"}
+    ]
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def atom_authors(element) -> list[tuple[str, str | None]]:
+    """(name, uri) of each <author> that is a child of `element`."""
+    return [
+        (author.findtext(f"{ATOM}name"), author.findtext(f"{ATOM}uri"))
+        for author in element.findall(f"{ATOM}author")
+    ]
+
+
+def test_every_atom_feed_has_the_newsroom_as_author_and_entries_their_bylines(client):
+    """The W3C feed validator: "Missing entry element: author" when neither has one."""
+    section = make_section(title="World")
+    topic = TopicFactory(slug="iraq", name="Iraq")
+    staff = AuthorFactory(name="Rana Haddad", slug="rana-haddad")
+    make_article(section, title="Unsigned", topics=[topic], first_published_at=now() - timedelta(1))
+    make_article(section, title="Signed", topics=[topic], authors=[staff], guests=["A Guest"])
+    for url in ("/feed/atom/", f"{section.url}feed/atom/", "/topics/iraq/feed/atom/"):
+        feed = ElementTree.fromstring(client.get(url).content)
+        assert atom_authors(feed) == [("Test Times", "http://testserver/")], url
+        entries = {e.findtext(f"{ATOM}title"): e for e in feed.findall(f"{ATOM}entry")}
+        assert atom_authors(entries["Signed"]) == [
+            ("Rana Haddad", "http://testserver/authors/rana-haddad/"),
+            ("A Guest", None),
+        ], url
+        assert atom_authors(entries["Unsigned"]) == [], url  # the feed's author is theirs
+
+
+def test_json_feed_names_the_newsroom_as_the_author_of_unsigned_items(client):
+    make_article(make_section(), title="Unsigned")
+    feed = client.get("/feed/json/").json()
+    assert feed["authors"] == [{"name": "Test Times", "url": "http://testserver/"}]
+    assert "authors" not in feed["items"][0]
 
 
 def test_unpublished_articles_stay_out_of_feeds(client):

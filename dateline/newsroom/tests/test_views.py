@@ -2,6 +2,7 @@ import html
 import json
 import re
 from datetime import timedelta
+from fractions import Fraction
 from pathlib import Path
 
 import html5lib
@@ -12,7 +13,7 @@ from django.test import Client
 from wagtail.images.tests.utils import get_test_image_file
 
 from dateline.core.actions import page_cache_purge
-from dateline.newsroom.models import ArticleCorrection, NewsImage
+from dateline.newsroom.models import ArticleCorrection, NewsImage, NewsRendition, NewsroomSettings
 
 from .factories import AuthorFactory, TopicAliasFactory, make_article, make_section, now
 
@@ -106,6 +107,94 @@ def test_article_json_ld_is_a_news_article(client, demo_article):
     assert data["mainEntityOfPage"] == settings.SITE_URL + ARTICLE_URL
     assert {c["name"] for c in data["citation"]} >= {"Reuters", "The Guardian"}
     assert set(data["keywords"]) == {"ISIS", "Iraq", "Syria"}
+
+
+def json_ld_of(markup: str) -> dict:
+    raw = re.search(r'<script type="application/ld\+json">(.*?)</script>', markup, re.S).group(1)
+    return json.loads(raw)
+
+
+# ISO 8601 to the second: HTML's <time datetime> allows three digits of a second at most.
+ISO_SECONDS = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)")
+
+
+def test_machine_readable_dates_are_written_to_the_second(client, demo_article):
+    ArticleCorrection.objects.create(page=demo_article, note="Fixed.", at=now() - timedelta(1))
+    for url in ("/", demo_article.section.url, ARTICLE_URL):
+        markup = page_text(client.get(url))
+        written = re.findall(r'<time datetime="([^"]*)"', markup)
+        written += re.findall(r'<meta property="article:\w+_time" content="([^"]*)"', markup)
+        assert written, url
+        assert [value for value in written if not ISO_SECONDS.fullmatch(value)] == [], url
+    data = json_ld_of(page_text(client.get(ARTICLE_URL)))
+    assert ISO_SECONDS.fullmatch(data["datePublished"])
+    assert ISO_SECONDS.fullmatch(data["dateModified"])
+
+
+def test_json_ld_has_googles_recommended_properties_when_the_data_exists(client):
+    """Google's Article structured data: headline, image (16:9, 4:3 and 1:1, at least 50,000
+    pixels each), datePublished, dateModified, author with name and url, publisher with
+    name and logo."""
+    section = make_section(title="World")
+    newsroom = NewsroomSettings.objects.get()
+    newsroom.logo = NewsImage.objects.create(
+        title="Logo", file=ImageFile(get_test_image_file(size=(1200, 300)), name="logo.png")
+    )
+    newsroom.save()
+    picture = NewsImage.objects.create(
+        title="Ministers", file=ImageFile(get_test_image_file(size=(1600, 1000)), name="m.png")
+    )
+    staff = AuthorFactory(name="Rana Haddad", slug="rana-haddad")
+    article = make_article(
+        section, title="Allies line up", authors=[staff], guests=["A Guest"], lead_image=picture
+    )
+
+    data = json_ld_of(page_text(client.get(article.url)))
+
+    assert data["headline"] == "Allies line up"
+    assert ISO_SECONDS.fullmatch(data["datePublished"])
+    assert ISO_SECONDS.fullmatch(data["dateModified"])
+    assert data["author"] == [
+        {"@type": "Person", "name": "Rana Haddad", "url": "http://testserver/authors/rana-haddad/"},
+        {"@type": "Person", "name": "A Guest"},  # a guest has no page of ours to link to
+    ]
+    shapes = set()
+    for url in data["image"]:
+        rendition = NewsRendition.objects.get(
+            file=url.removeprefix(f"http://testserver{settings.MEDIA_URL}")
+        )
+        assert rendition.width * rendition.height >= 50_000, url
+        shapes.add(Fraction(rendition.width, rendition.height))
+    assert shapes == {Fraction(16, 9), Fraction(4, 3), Fraction(1)}
+    publisher = data["publisher"]
+    assert publisher["name"] == "Test Times" and publisher["url"] == "http://testserver/"
+    logo = publisher["logo"]
+    assert logo["@type"] == "ImageObject"
+    assert (logo["width"], logo["height"]) == (240, 60)  # fitted into 600x60
+    assert client.get(logo["url"].removeprefix("http://testserver")).status_code == 200
+
+
+def test_the_demo_newsroom_has_a_logo_in_its_articles_json_ld(client, demo_article):
+    logo = json_ld_of(page_text(client.get(ARTICLE_URL)))["publisher"]["logo"]
+    assert logo["url"].startswith("http://testserver/media/") and logo["url"].endswith(".png")
+    assert (logo["width"], logo["height"]) == (240, 60)
+    response = client.get(logo["url"].removeprefix("http://testserver"))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+
+
+def test_a_new_logo_shows_in_the_json_ld_at_once(
+    client, demo_article, django_capture_on_commit_callbacks
+):
+    newsroom = NewsroomSettings.objects.get()
+    before = json_ld_of(page_text(client.get(ARTICLE_URL)))["publisher"]["logo"]
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom.logo.file = ImageFile(get_test_image_file(size=(400, 50)), name="new-logo.png")
+        newsroom.logo.width, newsroom.logo.height = 400, 50
+        newsroom.logo.save()
+        newsroom.logo.renditions.all().delete()  # as Wagtail's image editor does
+    after = json_ld_of(page_text(client.get(ARTICLE_URL)))["publisher"]["logo"]
+    assert after != before and (after["width"], after["height"]) == (400, 50)
 
 
 def test_json_ld_cannot_be_broken_out_of_by_a_headline(client):
