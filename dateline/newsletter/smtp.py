@@ -14,10 +14,9 @@ from functools import cached_property
 
 import dkim
 from django.conf import settings
-from django.core.mail.backends.smtp import EmailBackend
 from django.core.mail.message import sanitize_address
 
-from dateline.core.mail import HandOverSMTP, HandOverSMTPSSL
+from dateline.core.mail import HandOverEmailBackend
 
 SIGNED_HEADERS = [
     b"from",
@@ -33,16 +32,8 @@ SIGNED_HEADERS = [
 ]
 
 
-class BulkEmailBackend(EmailBackend):
+class BulkEmailBackend(HandOverEmailBackend):
     """Django's SMTP backend for newsletters: hand-over tracking, DKIM when configured."""
-
-    @property
-    def connection_class(self):
-        return HandOverSMTPSSL if self.use_ssl else HandOverSMTP
-
-    @property
-    def handed_over(self) -> bool:
-        return bool(getattr(self.connection, "handed_over", False))
 
     @cached_property
     def dkim_key(self) -> bytes | None:
@@ -52,10 +43,9 @@ class BulkEmailBackend(EmailBackend):
             return handle.read()
 
     def _send(self, email_message) -> bool:
-        if self.connection is not None:
-            self.connection.handed_over = False
         if not self.dkim_key:
             return super()._send(email_message)
+        self.connection.handed_over = False
         if not email_message.recipients():
             return False
         encoding = email_message.encoding or settings.DEFAULT_CHARSET
