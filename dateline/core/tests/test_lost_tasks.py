@@ -103,3 +103,26 @@ def test_worker_last_seen_is_the_newest_heartbeat():
     assert worker_last_seen() == newest
     actions.worker_heartbeat_renew(worker_id="old", started_at=timezone.now())
     assert worker_last_seen() > newest
+
+
+def test_a_lost_email_delivery_is_run_again_and_the_email_arrives_once(
+    smtp_server, run_worker, django_capture_on_commit_callbacks
+):
+    """A worker killed before it handed the email over leaves it queued: the delivery is
+    queued again, not failed, so the reader still gets their email (once)."""
+    from dateline.core.tasks import deliver_email
+
+    with django_capture_on_commit_callbacks(execute=False):
+        email = actions.email_queue_message(
+            kind="core/test", to="reader@example.com", subject="Hello", text="Hello.\n"
+        )
+    worker("killed", pid=ended_pid())
+    lost = running(deliver_email.using(), "killed")
+    DBTaskResult.objects.filter(pk=lost.pk).update(args_kwargs={"args": [email.pk], "kwargs": {}})
+
+    assert actions.lost_tasks_recover(by_age=False, worker_id="me") == (1, 0)
+    run_worker()
+
+    assert smtp_server.recipients() == ["reader@example.com"]
+    email.refresh_from_db()
+    assert email.status == "sent"
