@@ -8,14 +8,11 @@ runs in both passes (SQLite and PostgreSQL).
 
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from dateline.testing import postgres
 from dateline.testing.server import get
@@ -34,17 +31,6 @@ section = make_section(title="World", slug="world")
 make_article(section, title="Read before the outage", slug="read-before")
 make_article(section, title="Never read before the outage", slug="never-read")
 """
-
-
-@pytest.fixture
-def own_postgres():
-    reason = postgres.missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must run the database-outage test", pytrace=False)
-        pytest.skip(reason)
-    with postgres.postgres_cluster() as cluster:
-        yield cluster
 
 
 @contextlib.contextmanager

@@ -6,16 +6,12 @@ signup's confirmation reaches a real SMTP server, and the outage is logged once.
 It needs no database of the suite's, so it runs in both passes (SQLite and PostgreSQL).
 """
 
-import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 from subprocess import Popen
 
-import pytest
-
 from conftest import smtp_sink
-from dateline.testing import postgres
 from dateline.testing.workers import manage, site_env, start_worker, stop_workers
 
 SETUP = """
@@ -39,17 +35,6 @@ article.go_live_at = timezone.now() + timedelta(seconds=2)
 article_publish(article=article)
 subscriber_signup(email="reader@example.com", newsletter_slugs=["morning"], source="page")
 """
-
-
-@pytest.fixture
-def own_postgres():
-    reason = postgres.missing()
-    if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason}; CI must run the database-restart test", pytrace=False)
-        pytest.skip(reason)
-    with postgres.postgres_cluster() as cluster:
-        yield cluster
 
 
 def wait_for(what: str, done: Callable[[], bool], worker: Popen, log: Path, timeout=60) -> None:
