@@ -69,7 +69,11 @@ def browser(article_url: str, policy_violations):
 
     Any Content-Security-Policy violation in any of its pages fails the test at teardown.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # Patience, not a deadline: on a loaded 2-core CI machine a page can take longer than
+    # Playwright's default 5 s to show what the test waits for.
+    expect.set_options(timeout=20_000)
 
     if not CHROMIUM.exists():
         reason = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)"
@@ -97,3 +101,34 @@ def new_tab():
         return context.new_page()
 
     return open_tab
+
+
+@pytest.fixture
+def editor_tab(browser, live_server, django_user_model):
+    """A wide browser tab signed in to the admin as a superuser ("editor"), on the demo site.
+
+    The session is made by the test client and handed to the browser as its cookie, so a
+    test starts on the page it is about rather than on the sign-in form (core/tests/
+    test_browser.py tests the sign-in itself).
+    """
+    from django.conf import settings
+    from django.test import Client
+
+    user = django_user_model.objects.create_superuser(
+        "editor", "editor@example.com", "a-long-passphrase", first_name="Nadia", last_name="Editor"
+    )
+    client = Client()
+    client.force_login(user)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, reduced_motion="reduce")
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    page = context.new_page()
+    page.editor = user  # type: ignore[attr-defined]
+    return page

@@ -35,7 +35,7 @@ from .models import (
     ModeratorAlert,
     ReplyNotificationAddress,
 )
-from .networks import BadNetwork, ban_network, in_network, networks_containing
+from .networks import BadNetwork, ban_network, in_network, neighbourhood, networks_containing
 from .policy import Moderation, Policy, first_listed_word, policy_for, reserved_name
 from .selectors import mailbox_key, reserved_identities
 
@@ -359,6 +359,7 @@ def comment_post(
         status=status,
         hold_reasons="; ".join(reasons)[:300],
         ip_address=ip,
+        ip_block=neighbourhood(ip),
         user_agent=user_agent[:300],
         created_at=now,
         edit_token_hash=token_hash(token),
@@ -668,6 +669,7 @@ def commenter_erase(*, email: str, remove_text: bool, by: User | None = None) ->
         comment.author_name = "deleted"
         comment.author_email = comment.author_url = comment.user_agent = ""
         comment.ip_address = None
+        comment.ip_block = ""
         comment.user = None
         comment.edit_token_hash = comment.commenter_key_hash = ""
         comment.notify_replies = False
@@ -761,6 +763,7 @@ def comment_import(
         body_html=markup.render(body),
         status=status,
         ip_address=ip or None,
+        ip_block=neighbourhood(ip),
         created_at=created_at,
         body_digest=body_digest(body),
         imported_from=source_id[:120],

@@ -1,121 +1,77 @@
 """The moderation desk in the Wagtail admin: queue, comment in context, bans, thread switch."""
 
-from datetime import timedelta
-
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db.models import Q
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dateline.core.forms import EmailAddressField, IdChoiceField, IdField
 from dateline.core.ids import parse_id
 from dateline.core.pagination import paginate
-from dateline.newsroom.models import ArticlePage, SectionPage
+from dateline.newsroom.models import ArticlePage
 
-from . import actions
+from . import actions, selectors
+from .forms import QUEUES, BanForm, QueueFilters
 from .models import Comment, CommenterBan, CommentThread, ModerationEvent
-from .networks import BadNetwork, ban_network
-
-QUEUES = [
-    ("pending", "Pending"),
-    ("reported", "Reported"),
-    ("approved", "Approved"),
-    ("rejected", "Rejected"),
-    ("spam", "Spam"),
-    ("deleted", "Deleted"),
-]
-BAN_DURATIONS = [
-    ("1", "1 day"),
-    ("7", "7 days"),
-    ("30", "30 days"),
-    ("365", "1 year"),
-    ("", "For good"),
-]
-
 
 MODERATE = "comments.change_comment"
 moderator_required = permission_required(MODERATE, raise_exception=True)
+DONE = {"approve": "Approved", "reject": "Rejected", "spam": "Marked as spam"}
+TITLES_LISTED = 200
 
 
-class QueueFilters(forms.Form):
-    status = forms.ChoiceField(choices=QUEUES, required=False)
-    article = IdField(required=False)
-    section = IdChoiceField(SectionPage.objects.all(), required=False)
-    email = forms.CharField(required=False, max_length=254)
-    ip = forms.GenericIPAddressField(required=False)
-
-    def filtered(self):
-        data = self.cleaned_data if self.is_valid() else {}
-        comments = Comment.objects.in_queue(data.get("status") or "pending")
-        if data.get("article"):
-            comments = comments.filter(article_id=data["article"])
-        if data.get("section"):
-            section = data["section"]
-            comments = comments.filter(article__path__startswith=section.path)
-        if data.get("email"):
-            comments = comments.filter(author_email__iexact=data["email"].strip())
-        if data.get("ip"):
-            comments = comments.filter(ip_address=data["ip"])
-        return comments.select_related("article").order_by("-created_at", "-pk")
-
-
-class BanForm(forms.Form):
-    email = EmailAddressField(required=False)
-    ip = forms.CharField(
-        required=False,
-        max_length=49,
-        label="IP address or prefix",
-        help_text="An IPv6 address bans its /64; a prefix such as 203.0.113.0/24 bans it all.",
-    )
-    duration = forms.ChoiceField(choices=BAN_DURATIONS, initial="7")
-    reason = forms.CharField(max_length=300)
-
-    def clean_ip(self) -> str:
-        ip = self.cleaned_data["ip"].strip()
-        if ip:
-            try:
-                ban_network(ip)
-            except BadNetwork as bad:
-                raise forms.ValidationError(str(bad)) from None
-        return ip
-
-    def clean(self):
-        data = super().clean()
-        if not data.get("email") and not data.get("ip"):
-            raise forms.ValidationError("Name an email address, an IP address or both.")
-        return data
-
-    def until(self):
-        days = self.cleaned_data["duration"]
-        return timezone.now() + timedelta(days=int(days)) if days else None
+def queue_tabs(request) -> list[dict]:
+    """Each tab keeps the other filters; pending and reported show how many wait."""
+    counts = {
+        "pending": selectors.pending_count(request),
+        "reported": Comment.objects.in_queue("reported").count(),
+    }
+    tabs = []
+    for key, label in QUEUES:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["status"] = key
+        url = "?" + query.urlencode()
+        tabs.append({"key": key, "label": label, "url": url, "count": counts.get(key)})
+    return tabs
 
 
 @moderator_required
 def queue(request):
-    filters = QueueFilters(request.GET or None)
-    status = request.GET.get("status") or "pending"
+    filters = QueueFilters(request.GET)
+    status = filters.queue()
     page = paginate(request, filters.filtered(), per_page=50)
-    article_id = filters.cleaned_data.get("article") if filters.is_valid() else None
+    article_id = filters.cleaned_data.get("article")
     article = ArticlePage.objects.filter(pk=article_id).first() if article_id else None
+    in_queue = Comment.objects.in_queue(status).values("article_id")
+    titles = (
+        ArticlePage.objects.filter(pk__in=in_queue)
+        .order_by("title")
+        .values_list("title", flat=True)
+        .distinct()[:TITLES_LISTED]
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    every_article = query.copy()
+    every_article.pop("article", None)
     return render(
         request,
         "comments/admin/queue.html",
         {
             "page": page,
             "filters": filters,
-            "queues": QUEUES,
+            "tabs": queue_tabs(request),
             "status": status,
-            "counts": {
-                key: Comment.objects.in_queue(key).count() for key in ("pending", "reported")
-            },
             "article": article,
+            "article_titles": titles,
             "thread": CommentThread.objects.filter(pk=article.pk).first() if article else None,
             "thread_states": CommentThread.State.choices,
-            "querystring": request.GET.urlencode(),
+            "querystring": query.urlencode(),
+            "every_article": every_article.urlencode(),
+            "decisions": DONE,
         },
     )
 
@@ -140,15 +96,40 @@ def bulk(request):
     return back(request, "comments_admin:queue")
 
 
+def wants_json(request) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+@require_POST
 @moderator_required
-def detail(request, pk: int):
-    comment = get_object_or_404(Comment.objects.select_related("article", "parent", "user"), pk=pk)
-    history = (
-        Comment.objects.by_commenter(email=comment.author_email, ip=comment.ip_address)
-        .exclude(pk=comment.pk)
-        .select_related("article")
-        .order_by("-created_at")[:20]
-    )
+def moderate(request, pk: int):
+    """One row's Approve, Reject or Spam button: a redirect back, or JSON for the queue's
+    script, which then updates the row and the counts in place."""
+    comment = get_object_or_404(Comment, pk=pk)
+    decision = request.POST.get("decision", "")
+    if decision not in actions.MODERATION_DECISIONS:
+        text = "Choose Approve, Reject or Spam."
+        if wants_json(request):
+            return JsonResponse({"message": text}, status=400)
+        messages.error(request, text)
+        return back(request, "comments_admin:queue")
+    actions.comment_moderate(comment_ids=[pk], decision=decision, by=request.user)
+    comment.refresh_from_db(fields=["status"])
+    text = f"{DONE[decision]}: the comment by {comment.author_name}."
+    if wants_json(request):
+        return JsonResponse(
+            {
+                "message": text,
+                "status": comment.get_status_display(),
+                "pending": selectors.pending_count(),
+            }
+        )
+    messages.success(request, text)
+    return back(request, "comments_admin:queue")
+
+
+def render_detail(request, comment: Comment, *, ban_form: BanForm | None = None, status=200):
+    history = selectors.commenter_history(comment=comment, group=request.GET.get("history", ""))
     return render(
         request,
         "comments/admin/detail.html",
@@ -158,37 +139,61 @@ def detail(request, pk: int):
             "reports": comment.reports.all(),
             "events": ModerationEvent.objects.filter(comment=comment).select_related("actor"),
             "history": history,
-            "history_counts": {
-                status: Comment.objects.by_commenter(
-                    email=comment.author_email, ip=comment.ip_address
-                )
-                .filter(status=status)
-                .count()
-                for status in ("approved", "pending", "rejected", "spam")
-            },
-            "ban_form": BanForm(initial={"email": comment.author_email, "ip": comment.ip_address}),
+            "history_groups": selectors.HISTORY_GROUPS,
+            "ban_form": ban_form or BanForm.for_comment(comment),
             "active_ban": actions.active_ban(email=comment.author_email, ip=comment.ip_address),
         },
+        status=status,
     )
 
 
+def comment_for_desk(pk: int) -> Comment:
+    return get_object_or_404(Comment.objects.select_related("article", "parent", "user"), pk=pk)
+
+
 @moderator_required
-def bans(request):
-    form = BanForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+def detail(request, pk: int):
+    return render_detail(request, comment_for_desk(pk))
+
+
+def ban_from(request, form: BanForm) -> bool:
+    """Ban what the `form` names; a refusal goes on the field it is about."""
+    if form.is_valid():
+        email, ip = form.banned()
         try:
             actions.commenter_ban(
-                email=form.cleaned_data["email"],
-                ip=form.cleaned_data["ip"] or None,
+                email=email,
+                ip=ip,
                 reason=form.cleaned_data["reason"],
                 until=form.until(),
                 by=request.user,
             )
         except actions.CommentRefused as refusal:
-            form.add_error(None, refusal.message)
+            field = form.cleaned_data["target"] if refusal.field == "ip" else refusal.field
+            form.add_error(field if field in form.fields else None, refusal.message)
         else:
             messages.success(request, "Banned. Their pending comments were rejected.")
-            return back(request, "comments_admin:bans")
+            return True
+    messages.error(request, "Nobody was banned: correct the ban form.")
+    return False
+
+
+@require_POST
+@moderator_required
+def comment_ban(request, pk: int):
+    """The ban form under a comment: a refusal shows the comment again, the form as typed."""
+    comment = comment_for_desk(pk)
+    form = BanForm.for_comment(comment, request.POST)
+    if ban_from(request, form):
+        return redirect("comments_admin:detail", pk=pk)
+    return render_detail(request, comment, ban_form=form, status=400)
+
+
+@moderator_required
+def bans(request):
+    form = BanForm(request.POST or None)
+    if request.method == "POST" and ban_from(request, form):
+        return back(request, "comments_admin:bans")
     now = timezone.now()
     active = CommenterBan.objects.filter(lifted_at__isnull=True).filter(
         Q(until__isnull=True) | Q(until__gt=now)

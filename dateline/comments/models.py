@@ -161,6 +161,9 @@ class Comment(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     hold_reasons = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True, db_index=True)
+    # The address's /24 (IPv4) or /64 (IPv6), set with it: a commenter's history "from the
+    # same network" is an exact, indexed match on either database (see networks).
+    ip_block = models.CharField(max_length=43, blank=True, db_index=True)
     user_agent = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(db_index=True)
     edited_at = models.DateTimeField(null=True, blank=True)

@@ -13,6 +13,7 @@ import ipaddress
 IPV4_PREFIXES = range(16, 33)
 IPV6_PREFIXES = range(32, 65)
 IPV6_BLOCK = 64
+NEIGHBOURHOOD_IPV4 = 24
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -68,3 +69,16 @@ def networks_containing(ip: str | None) -> list[str]:
 def in_network(ip: str | None, network: str) -> bool:
     """`ip` lies in `network` (a ban's stored network)."""
     return network in networks_containing(ip)
+
+
+def neighbourhood(ip: str | None) -> str:
+    """The network a moderator means by "the same network" as `ip`, in the form comments
+    store (`Comment.ip_block`): its /24 for IPv4, its /64 for IPv6; empty for none."""
+    if not ip:
+        return ""
+    try:
+        address = _address(ip)
+    except ValueError:
+        return ""
+    length = NEIGHBOURHOOD_IPV4 if address.version == 4 else IPV6_BLOCK
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False))

@@ -1,4 +1,6 @@
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+SEARCH_WORDS_MAX = 8
 
 
 class CommentQuerySet(QuerySet):
@@ -15,9 +17,11 @@ class CommentQuerySet(QuerySet):
         return self.filter(depth=0)
 
     def in_queue(self, queue: str):
-        """What a moderation queue tab lists: a status, or "reported" (open reports)."""
+        """What a moderation queue tab lists: a status, "reported" (open reports) or "all"."""
         from .models import CommentReport
 
+        if queue == "all":
+            return self.all()
         if queue == "reported":
             open_reports = CommentReport.objects.filter(
                 comment=OuterRef("pk"), resolved_at__isnull=True
@@ -32,4 +36,17 @@ class CommentQuerySet(QuerySet):
             query = query | self.filter(author_email__iexact=email)
         if ip:
             query = query | self.filter(ip_address=ip)
+        return query
+
+    def matching(self, text: str):
+        """Comments holding every word of `text` in their text, author's name or address, or
+        their article's headline."""
+        query = self
+        for word in text.split()[:SEARCH_WORDS_MAX]:
+            query = query.filter(
+                Q(body__icontains=word)
+                | Q(author_name__icontains=word)
+                | Q(author_email__icontains=word)
+                | Q(article__title__icontains=word)
+            )
         return query

@@ -1,15 +1,17 @@
-"""Reads that assemble a page of a comment thread, in a fixed number of queries."""
+"""Reads that assemble a page of a comment thread, in a fixed number of queries, and the
+moderation desk's counts and a commenter's history."""
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q
 
 from dateline.newsroom.models import Author
 
 from .models import Comment, CommentThread
+from .networks import neighbourhood
 from .policy import Policy, name_words, policy_for
 
 SORTS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
@@ -142,3 +144,59 @@ def reserved_identities() -> Reserved:
         names=frozenset(words for words in map(name_words, names) if words),
         emails=frozenset(map(mailbox_key, emails)),
     )
+
+
+def pending_count(request=None) -> int:
+    """How many comments wait for a moderator: one indexed count, once per request."""
+    if request is not None and hasattr(request, "_comments_pending"):
+        return request._comments_pending
+    count = Comment.objects.filter(status=Comment.Status.PENDING).count()
+    if request is not None:
+        request._comments_pending = count
+    return count
+
+
+HISTORY_STATUSES = ("approved", "pending", "rejected", "spam")
+HISTORY_GROUPS = {
+    "email": "same email address",
+    "ip": "same IP address",
+    "network": "same network",
+}
+
+
+@dataclass
+class History:
+    """A commenter's other comments, grouped as the moderator chose (see HISTORY_GROUPS)."""
+
+    group: str
+    value: str
+    comments: list[Comment]
+    counts: dict[str, int]
+
+
+def commenter_history(*, comment: Comment, group: str = "email", limit: int = 20) -> History:
+    """The other comments from `comment`'s email address (the default), its IP address or
+    its network (the /24 or /64, see networks.neighbourhood), newest first, and how many
+    of each status: two queries. A reader sharing a spammer's IP is not in their history
+    unless the moderator asks for it."""
+    if group not in HISTORY_GROUPS:
+        group = "email"
+    value = {
+        "email": comment.author_email,
+        "ip": comment.ip_address or "",
+        "network": comment.ip_block or neighbourhood(comment.ip_address),
+    }[group]
+    if not value:
+        none = dict.fromkeys(HISTORY_STATUSES, 0)
+        return History(group=group, value="", comments=[], counts=none)
+    match = {
+        "email": Q(author_email__iexact=value),
+        "ip": Q(ip_address=value),
+        "network": Q(ip_block=value),
+    }[group]
+    others = Comment.objects.filter(match).exclude(pk=comment.pk)
+    counts = others.aggregate(
+        **{status: Count("pk", filter=Q(status=status)) for status in HISTORY_STATUSES}
+    )
+    listed = others.select_related("article").order_by("-created_at", "-pk")[:limit]
+    return History(group=group, value=value, comments=list(listed), counts=counts)

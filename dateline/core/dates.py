@@ -20,3 +20,20 @@ def iso_datetime(value: datetime | date | None) -> str:
             value = timezone.localtime(value)
         return value.isoformat(timespec="seconds")
     return value.isoformat()
+
+
+def scheduled_time(value: datetime | None) -> str:
+    """`3 Dec 2026 09:00 UTC`: a time an editor set or reads, in the current time zone (the
+    admin's is the editor's own: their profile's, else settings.TIME_ZONE), with its name."""
+    if value is None:
+        return ""
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    value = timezone.localtime(value)
+    return f"{value.day} {value:%b %Y %H:%M} {time_zone_name(value)}"
+
+
+def time_zone_name(value: datetime | None = None) -> str:
+    """The current time zone's abbreviation at `value` (now by default): "UTC", "CET", "+04"."""
+    value = timezone.localtime(value or timezone.now())
+    return value.tzname() or timezone.get_current_timezone_name()

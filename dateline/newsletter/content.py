@@ -25,6 +25,7 @@ from wagtail.models import Site
 
 from dateline.core.email import email_build
 from dateline.core.links import absolute_url
+from dateline.newsroom.bylines import byline_text
 
 from . import tokens
 from .models import Campaign, CampaignVariant, Newsletter, Subscriber
@@ -60,8 +61,8 @@ def article_items(articles: Iterable) -> list[ArticleItem]:
                 title=article.title,
                 url=absolute_url(article.get_url() or article.url_path),
                 summary=article.summary,
-                byline=article.byline_names(),
-                published=article.first_published_at,
+                byline=byline_text(article.bylines.all()),
+                published=article.published_at,
                 section_id=section.pk,
                 section_name=section.title,
                 section_path=section.path,

@@ -7,6 +7,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
@@ -321,6 +323,27 @@ class Campaign(ClusterableModel):
     @property
     def editable(self) -> bool:
         return self.status in {self.Status.DRAFT, self.Status.SCHEDULED}
+
+    @property
+    def started(self) -> bool:
+        return self.started_at is not None
+
+    @property
+    def status_label(self) -> str:
+        """The status as the admin says it: "Draft", "Scheduled for 2026-12-02 09:00 EET"."""
+        when = None
+        if self.status == self.Status.SCHEDULED:
+            when = self.scheduled_at
+        elif self.status in {self.Status.SENT, self.Status.CANCELLED}:
+            when = self.finished_at
+        elif self.status == self.Status.SENDING:
+            when = self.started_at
+        label = self.get_status_display()
+        if when is None:
+            return label
+        preposition = {"scheduled": "for", "sending": "since"}.get(self.status, "on")
+        stamp = date_format(timezone.localtime(when), "Y-m-d H:i T")
+        return f"{label} {preposition} {stamp}"
 
 
 class CampaignArticle(Orderable):

@@ -4,10 +4,11 @@ reads behind the reader's pages."""
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from .models import Campaign, Delivery, Newsletter, Subscriber
+from . import content
+from .models import Campaign, Delivery, Newsletter, Subscriber, Subscription, SuppressedAddress
 
 DStatus = Delivery.Status
 RATE_WINDOW = 60
@@ -55,6 +56,55 @@ class Progress:
             "percent": self.percent,
             "seconds_left": self.seconds_left,
         }
+
+
+def recipients(newsletter: Newsletter):
+    """Subscriptions of confirmed, unsuppressed subscribers to `newsletter`."""
+    return (
+        Subscription.objects.filter(
+            newsletter=newsletter, subscriber__status=Subscriber.Status.CONFIRMED
+        )
+        .exclude(
+            Exists(SuppressedAddress.objects.filter(email_key=OuterRef("subscriber__email_key")))
+        )
+        .order_by("subscriber_id")
+    )
+
+
+def campaign_recipient_count(campaign: Campaign) -> int:
+    """How many readers the send goes to: frozen once it started, else who would get it now."""
+    if campaign.started_at is not None:
+        return campaign.recipients_total
+    return recipients(campaign.newsletter).count()
+
+
+@dataclass(frozen=True)
+class MessagePreview:
+    subject: str
+    html: str
+    text: str
+
+
+def campaign_preview(campaign: Campaign, *, email: str) -> MessagePreview:
+    """The message as a recipient gets it (as it went out, once started), addressed to
+    `email`, its personal links stand-ins. The caller checks campaign_problems first."""
+    variant = campaign.variants.order_by("pk").first()
+    if variant is None:
+        variant = content.variant_render(
+            campaign=campaign,
+            key="preview",
+            items=content.article_items(campaign_articles(campaign)),
+        )
+    links = {
+        content.UNSUBSCRIBE: "#unsubscribe",
+        content.MANAGE: "#preferences",
+        content.EMAIL: email,
+    }
+    return MessagePreview(
+        subject=variant.subject,
+        html=content.personalise(variant.html, links, html=True),
+        text=content.personalise(variant.text, links, html=False),
+    )
 
 
 def campaign_articles(campaign: Campaign) -> list:

@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import include, path, reverse
 from wagtail import hooks
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import DeleteView
 from wagtail.admin.viewsets.model import ModelViewSet
 
 from dateline.core.admin_menu import PermissionMenuItem
+from dateline.core.admin_search import PermissionSearchArea
 
 from . import actions, admin_views, campaign_views
 from .models import Campaign, Newsletter
@@ -77,19 +79,29 @@ class CampaignDeleteView(DeleteView):
 
     def refused(self, message: str):
         messages.error(self.request, message)
-        return redirect("newsletter_admin:campaign", pk=self.object.pk)
+        return redirect(campaign_views.issue_url(self.object))
 
 
 class CampaignViewSet(ModelViewSet):
-    """Composing an issue: newsletter, subject, intro and articles; sending is on its page."""
+    """An issue's one page (its edit view): compose, preview, test, send, then its progress."""
 
     model = Campaign
     icon = "mail"
     menu_label = "Newsletter issues"
     add_to_admin_menu = False
-    list_display = ["subject", "newsletter", "kind", "status", "created_at"]
+    list_display = [
+        "subject",
+        "newsletter",
+        "kind",
+        Column("status_label", label="Status", sort_key="status"),
+        "created_at",
+    ]
     list_filter = ["status", "kind", "newsletter"]
+    add_view_class = campaign_views.IssueCreateView
+    edit_view_class = campaign_views.IssueEditView
     delete_view_class = CampaignDeleteView
+    create_template_name = "newsletter/admin/issue_create.html"
+    edit_template_name = "newsletter/admin/issue.html"
 
     def get_queryset(self, request):
         return Campaign.objects.select_related("newsletter")
@@ -112,3 +124,16 @@ def register_newsletter_viewset():
 @hooks.register("register_admin_viewset")
 def register_campaign_viewset():
     return CampaignViewSet("newsletter_issues")
+
+
+@hooks.register("register_admin_search_area")
+def register_subscribers_search_area():
+    # Its listing filters by `?q=`, as the page search hands it on.
+    return PermissionSearchArea(
+        "Subscribers",
+        reverse("newsletter_admin:subscribers"),
+        name="subscribers",
+        icon_name="group",
+        order=260,
+        permissions=[admin_views.MANAGE_LIST],
+    )

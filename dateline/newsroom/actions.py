@@ -8,15 +8,28 @@ signals.py route those events here, so admin, worker and code paths behave the s
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
+from wagtail.coreutils import cautious_slugify
 from wagtail.models import Page, Revision
+from wagtail.search import index
 
 from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
 from . import search
-from .models import ArticlePage, SectionPage
+from .models import (
+    ArticlePage,
+    Author,
+    FooterMenuItem,
+    HeaderMenuItem,
+    SectionPage,
+    Source,
+    Topic,
+    TopicAlias,
+)
 
 # What every new, changed or withdrawn article can appear in besides its own page.
 ARTICLE_LIST_TAGS = frozenset({"home", "archive", "feed", "sitemap"})
@@ -55,12 +68,26 @@ def article_list_tags(*, article: ArticlePage) -> set[str]:
 def page_changed_purge(*, page: Page, previous_tags: Iterable[str] = ()) -> None:
     """Purge the page and everything that lists it, as it was before and as it is now."""
     specific = page.specific
-    if isinstance(specific, ArticlePage):
+    if isinstance(specific, ArticlePage) and not _in_a_menu(page=page):
         tags = {f"page:{page.pk}", *article_list_tags(article=specific), *previous_tags}
     else:
-        # Section names, the front page and the navigation appear on every page.
+        # Section names, the front page, the navigation and the menus appear on every page.
         tags = {SITE_TAG}
     page_cache_purge_on_commit(tags=tags)
+
+
+def _in_a_menu(*, page: Page) -> bool:
+    # A menu shows the page's title and address on every page.
+    return (
+        HeaderMenuItem.objects.filter(link_page_id=page.pk).exists()
+        or FooterMenuItem.objects.filter(link_page_id=page.pk).exists()
+    )
+
+
+def menus_changed_purge() -> None:
+    """A menu item added, changed or removed (a settings save, or its page deleted): every
+    page shows the menus."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
 
 
 SEARCH_CHUNK = 500
@@ -109,6 +136,26 @@ def article_search_refresh_later(*, article_ids: Iterable[int]) -> None:
         transaction.on_commit(lambda: refresh_article_search.enqueue(article_ids=ids))
 
 
+def article_index_refresh(*, article_ids: Iterable[int]) -> int:
+    """Index these articles again in Wagtail's search index (the admin's page search, and
+    readers' search on SQLite) with the names they carry from elsewhere: their authors',
+    topics' and sources'. Returns how many it indexed."""
+    articles = ArticlePage.objects.filter(pk__in=sorted(set(article_ids)))
+    for article in articles:
+        index.insert_or_update_object(article)
+    return len(articles)
+
+
+def article_index_refresh_later(*, article_ids: Iterable[int]) -> None:
+    """Queue `article_index_refresh` for the worker after the commit (an author, a topic or
+    a source renamed: each of their articles is indexed again)."""
+    from .tasks import refresh_article_index
+
+    ids = sorted(set(article_ids))
+    if ids:
+        transaction.on_commit(lambda: refresh_article_index.enqueue(article_ids=ids))
+
+
 def publication_schedule(*, at: datetime) -> None:
     """Have the worker publish or withdraw what is due at `at`, without any cron."""
     from .tasks import publish_scheduled_pages
@@ -146,3 +193,59 @@ def scheduled_pages_publish() -> int:
                 revision.publish(log_action="wagtail.publish.scheduled")
                 done += 1
     return done
+
+
+def _slug_of(name: str) -> str:
+    # Non-Latin names keep an ASCII slug (a Topic or Author slug is a plain SlugField).
+    return cautious_slugify(name)[:100].strip("-")
+
+
+@transaction.atomic
+def topic_create(*, name: str) -> Topic:
+    """A new topic of this name, its slug made from the name; a ValidationError (on "name")
+    if the name or slug is already a topic's or an alias's, which the editor should choose."""
+    name = " ".join(name.split())
+    slug = _slug_of(name)
+    if not slug:
+        raise ValidationError({"name": f"“{name}” needs a letter or a digit to make an address."})
+    taken = Topic.objects.filter(Q(name__iexact=name) | Q(slug=slug)).first()
+    if taken is not None:
+        raise ValidationError({"name": f"“{name}” is the topic “{taken.name}” already."})
+    alias = TopicAlias.objects.select_related("topic").filter(slug=slug).first()
+    if alias is not None:
+        raise ValidationError(
+            {"name": f"“{name}” is an alias of the topic “{alias.topic.name}” already."}
+        )
+    topic = Topic(name=name, slug=slug)
+    topic.full_clean()
+    topic.save()
+    return topic
+
+
+def _free_author_slug(name: str) -> str:
+    base = _slug_of(name)[:110] or "author"
+    taken = set(Author.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def author_create(*, name: str, role: str = "", slug: str = "") -> Author:
+    """A new author profile; without a slug, one made from the name (numbered if taken)."""
+    author = Author(name=name.strip(), role=role.strip(), slug=slug or _free_author_slug(name))
+    author.full_clean()
+    author.save()
+    return author
+
+
+@transaction.atomic
+def source_create(*, name: str, kind: str, url: str = "", description: str = "") -> Source:
+    """A new source; a ValidationError if it breaks a rule (one name per kind, no link for
+    an anonymous source)."""
+    source = Source(name=name.strip(), kind=kind, url=url, description=description)
+    source.full_clean()
+    source.save()
+    return source

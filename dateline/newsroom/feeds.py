@@ -10,6 +10,7 @@ from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFee
 
 from dateline.core.links import absolute_url
 
+from .bylines import byline_text
 from .models import ArticlePage, NewsroomSettings
 from .selectors import attach_sections
 
@@ -144,13 +145,13 @@ class ArticleFeed(Feed):
     item_guid_is_permalink = False
 
     def item_pubdate(self, item: ArticlePage):
-        return item.first_published_at
+        return item.published_at
 
     def item_updateddate(self, item: ArticlePage):
         return item.date_modified
 
     def item_author_name(self, item: ArticlePage) -> str | None:
-        return " and ".join(byline.display_name for byline in item.bylines.all()) or None
+        return byline_text(item.bylines.all()) or None
 
     def item_categories(self, item: ArticlePage) -> list[str]:
         return [item.section.title, *(topic.name for topic in item.topics.all())]

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.forms import TextInput
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -14,19 +15,30 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.images.models import AbstractImage, AbstractRendition, Image
-from wagtail.models import Orderable, Page, PageManager
+from wagtail.models import Orderable, Page, PageManager, PreviewableMixin
 from wagtail.search import index
 from wagtail.url_routing import RouteResult
 
+from dateline.core.dates import scheduled_time
 from dateline.core.pagecache import tag_response
 from dateline.core.site_settings import CachedSiteSetting
 
+from .design import (
+    DEFAULT_ACCENT,
+    Typeface,
+    normalise_colour,
+    validate_accent_colour,
+    validate_menu_address,
+)
+from .forms import ArticlePageForm
+from .panels import SchedulePanel
 from .querysets import ArticlePageQuerySet
+from .slugs import NameFieldPanel, PageSlugForm, UniqueSlugForm
 
 # Top-level paths the site itself answers; a section may not take them as its slug.
 RESERVED_SLUGS = frozenset(
@@ -91,8 +103,10 @@ class NewsRendition(AbstractRendition):
 
 
 @register_setting(icon="site")
-class NewsroomSettings(CachedSiteSetting, BaseSiteSetting):
-    """Who publishes: shown in the masthead, feeds, JSON-LD and the Google News sitemap."""
+class NewsroomSettings(PreviewableMixin, CachedSiteSetting, ClusterableModel, BaseSiteSetting):
+    """Who publishes, and how the site looks: shown in the masthead, the admin's branding,
+    feeds, JSON-LD and the Google News sitemap. Previewed on the front page or an article
+    before it is saved; a save purges every cached page (CachedSiteSetting)."""
 
     name = models.CharField(max_length=100, default="Dateline")
     tagline = models.CharField(max_length=200, blank=True)
@@ -100,15 +114,132 @@ class NewsroomSettings(CachedSiteSetting, BaseSiteSetting):
         max_length=10, default="en", help_text="BCP 47 code: en, en-GB, fr."
     )
     logo = models.ForeignKey(
-        NewsImage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        NewsImage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown on the admin's sign-in page and sidebar, and in articles' JSON-LD.",
     )
     twitter_handle = models.CharField(max_length=16, blank=True, help_text="Without the @.")
+    accent_colour = models.CharField(
+        max_length=7,
+        default=DEFAULT_ACCENT,
+        validators=[validate_accent_colour],
+        help_text="Section labels, the current section, the masthead's rule and buttons. "
+        "It must contrast by at least 4.5:1 (WCAG AA) with the white page, and with the "
+        "white text of buttons.",
+    )
+    typeface = models.CharField(
+        "type",
+        max_length=20,
+        choices=Typeface.choices,
+        default=Typeface.CLASSIC,
+        help_text="Fonts already on readers' devices: nothing is downloaded.",
+    )
 
     # Kept with the settings under the site tag: every article's JSON-LD shows the logo.
     select_related = ["logo"]
 
+    panels = [
+        MultiFieldPanel(
+            [
+                FieldPanel("name"),
+                FieldPanel("tagline"),
+                FieldPanel("language"),
+                FieldPanel("twitter_handle"),
+            ],
+            heading="Newsroom",
+        ),
+        MultiFieldPanel(
+            [
+                FieldPanel("logo"),
+                FieldPanel("accent_colour", widget=TextInput(attrs={"type": "color"})),
+                FieldPanel("typeface"),
+            ],
+            heading="Design",
+        ),
+        InlinePanel(
+            "header_menu_items",
+            heading="Header menu",
+            label="Link",
+            help_text="Replaces the list of sections in the masthead. While it is empty, the "
+            "top-level sections whose “Show in menus” is ticked are listed.",
+        ),
+        InlinePanel(
+            "footer_menu_items",
+            heading="Footer menu",
+            label="Link",
+            help_text="Shown above the archive and feed links.",
+        ),
+    ]
+
     class Meta:
         verbose_name = "newsroom"
+
+    def clean(self) -> None:
+        super().clean()
+        self.accent_colour = normalise_colour(self.accent_colour) or self.accent_colour
+
+    @property
+    def preview_modes(self):
+        return [("", "Front page"), ("article", "Latest article")]
+
+    def serve_preview(self, request, mode_name):
+        """The front page or the latest article as these settings, unsaved, would show
+        them: Wagtail hands this instance to the page's templates on the request."""
+        from .selectors import design_preview_page
+
+        page = design_preview_page(site=self.site, mode=mode_name)
+        return page.serve_preview(request, page.default_preview_mode)
+
+
+class MenuItem(Orderable):
+    """A link of a menu: to a page (named by its title unless labelled) or to an address."""
+
+    link_page = models.ForeignKey(
+        Page, null=True, blank=True, on_delete=models.CASCADE, related_name="+", verbose_name="page"
+    )
+    link_url = models.CharField(
+        "address",
+        max_length=500,
+        blank=True,
+        validators=[validate_menu_address],
+        help_text="Instead of a page: https://… or a path on this site, such as /archive/.",
+    )
+    label = models.CharField(
+        max_length=60, blank=True, help_text="Shown in the menu; a page's title if left empty."
+    )
+
+    panels = [FieldPanel("link_page"), FieldPanel("link_url"), FieldPanel("label")]
+
+    class Meta(Orderable.Meta):
+        abstract = True
+
+    def __str__(self) -> str:
+        page = self.link_page
+        return self.label or (page.title if page is not None else self.link_url)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.link_page_id and self.link_url.strip():
+            raise ValidationError({"link_url": "Choose a page or type an address, not both."})
+        if not self.link_page_id and not self.link_url.strip():
+            raise ValidationError({"link_page": "Choose a page, or type an address and a label."})
+        if self.link_url and not self.label.strip():
+            raise ValidationError({"label": "An address needs a label to show in the menu."})
+
+
+class HeaderMenuItem(MenuItem):
+    settings = ParentalKey(
+        NewsroomSettings, on_delete=models.CASCADE, related_name="header_menu_items"
+    )
+
+
+class FooterMenuItem(MenuItem):
+    settings = ParentalKey(
+        NewsroomSettings, on_delete=models.CASCADE, related_name="footer_menu_items"
+    )
 
 
 class Author(index.Indexed, models.Model):
@@ -132,7 +263,7 @@ class Author(index.Indexed, models.Model):
     website = models.URLField(blank=True)
 
     panels = [
-        FieldPanel("name"),
+        NameFieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("role"),
         FieldPanel("bio"),
@@ -140,7 +271,15 @@ class Author(index.Indexed, models.Model):
         FieldPanel("website"),
         FieldPanel("user"),
     ]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    # The admin's searches autocomplete (snippet listing, choosers, the Authors search area).
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.AutocompleteField("role"),
+        index.AutocompleteField("bio"),
+    ]
+
+    base_form_class = UniqueSlugForm
 
     class Meta:
         ordering = ["name"]
@@ -151,6 +290,9 @@ class Author(index.Indexed, models.Model):
     def get_absolute_url(self) -> str:
         return reverse("newsroom:author", args=[self.slug])
 
+    def slug_taken(self, slug: str) -> bool:
+        return Author.objects.filter(slug=slug).exclude(pk=self.pk).exists()
+
 
 class Topic(index.Indexed, ClusterableModel):
     """A subject followed across sections; its aliases lead to the same articles."""
@@ -160,7 +302,7 @@ class Topic(index.Indexed, ClusterableModel):
     description = models.TextField(blank=True)
 
     panels = [
-        FieldPanel("name"),
+        NameFieldPanel("name"),
         FieldPanel("slug"),
         FieldPanel("description"),
         InlinePanel(
@@ -170,7 +312,13 @@ class Topic(index.Indexed, ClusterableModel):
             help_text="Other names readers use: “ISIL”, “Islamic State”.",
         ),
     ]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.AutocompleteField("description"),
+        index.RelatedFields("aliases", [index.AutocompleteField("name")]),
+    ]
+    base_form_class = UniqueSlugForm
 
     class Meta:
         ordering = ["name"]
@@ -185,6 +333,11 @@ class Topic(index.Indexed, ClusterableModel):
     def get_absolute_url(self) -> str:
         return reverse("newsroom:topic", args=[self.slug])
 
+    def slug_taken(self, slug: str) -> bool:
+        """Topics and aliases share one space of addresses (/topics/<slug>/)."""
+        others = Topic.objects.filter(slug=slug).exclude(pk=self.pk)
+        return others.exists() or TopicAlias.objects.filter(slug=slug).exists()
+
     @property
     def all_names(self) -> list[str]:
         return [self.name, *(alias.name for alias in self.aliases.all())]
@@ -195,7 +348,7 @@ class TopicAlias(Orderable):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
 
-    panels = [FieldPanel("name"), FieldPanel("slug")]
+    panels = [NameFieldPanel("name"), FieldPanel("slug")]
 
     def __str__(self) -> str:
         return self.name
@@ -223,7 +376,12 @@ class Source(index.Indexed, models.Model):
     )
 
     panels = [FieldPanel("name"), FieldPanel("kind"), FieldPanel("url"), FieldPanel("description")]
-    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+    search_fields = [
+        index.SearchField("name"),
+        index.AutocompleteField("name"),
+        index.AutocompleteField("description"),
+        index.AutocompleteField("url"),
+    ]
 
     class Meta:
         ordering = ["name"]
@@ -240,6 +398,26 @@ class Source(index.Indexed, models.Model):
 
 # The first segment of a section's own routes (feed/, feed/atom/, feed/json/).
 SECTION_ROUTE = "feed"
+# Wagtail's go-live and expiry dates, with the editor's time zone (panels.SchedulePanel).
+SCHEDULED_SETTINGS_PANELS = [SchedulePanel(), *Page.settings_panels[1:]]
+
+
+class ScheduledStatusMixin:
+    """A page's admin status says when it is scheduled: "scheduled for 3 Dec 2026 09:00 UTC"
+    (page listings, dashboards, choosers), in the editor's time zone."""
+
+    @property
+    def status_string(self) -> str:
+        status = super().status_string  # type: ignore[misc]
+        if self.approved_schedule and self.scheduled_go_live_at:  # type: ignore[attr-defined]
+            return f"{status} for {scheduled_time(self.scheduled_go_live_at)}"
+        return status
+
+    @cached_property
+    def scheduled_go_live_at(self):
+        """When the approved schedule publishes the page, or None."""
+        revision = self.scheduled_revision  # type: ignore[attr-defined]
+        return revision.approved_go_live_at if revision else None
 
 
 class HomePage(Page):
@@ -258,6 +436,7 @@ class HomePage(Page):
     ]
     subpage_types = ["newsroom.SectionPage"]
     max_count_per_parent = 1
+    base_form_class = PageSlugForm
 
     def cache_tags(self) -> set[str]:
         return {"home", f"page:{self.pk}", COMMENT_COUNTS_TAG}
@@ -294,17 +473,24 @@ class HomeTopStory(Orderable):
     panels = [FieldPanel("article")]
 
 
-class SectionPage(RoutablePageMixin, Page):
+class SectionPage(ScheduledStatusMixin, RoutablePageMixin, Page):
     """A section (“Middle East News”), nestable, with its landing page and feeds."""
 
     intro = models.TextField(blank=True)
     per_page = models.PositiveSmallIntegerField(default=20)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    settings_panels = [*Page.settings_panels, FieldPanel("per_page")]
+    settings_panels = [*SCHEDULED_SETTINGS_PANELS, FieldPanel("per_page")]
     parent_page_types = ["newsroom.HomePage", "newsroom.SectionPage"]
     subpage_types = ["newsroom.ArticlePage", "newsroom.SectionPage"]
-    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.AutocompleteField("intro"),  # the admin's page search
+    ]
+    # A new section is listed in the masthead (selectors.nav_sections) until unticked.
+    show_in_menus_default = True
+    base_form_class = PageSlugForm
 
     def clean(self) -> None:
         super().clean()
@@ -343,7 +529,7 @@ class SectionPage(RoutablePageMixin, Page):
         return self.feed(request, fmt="json")
 
 
-class ArticlePage(Page):
+class ArticlePage(ScheduledStatusMixin, Page):
     """A news article; its primary section is the section it is filed under."""
 
     standfirst = models.TextField(blank=True, help_text="One or two sentences under the headline.")
@@ -367,8 +553,9 @@ class ArticlePage(Page):
 
     objects = PageManager.from_queryset(ArticlePageQuerySet)()
 
+    base_form_class = ArticlePageForm  # PageSlugForm, with topics typed as tags
     content_panels = [
-        FieldPanel("title", heading="Headline"),
+        TitleFieldPanel("title", heading="Headline", placeholder="Headline*"),
         FieldPanel("standfirst"),
         InlinePanel("bylines", heading="Bylines", label="Byline"),
         FieldPanel("dateline_place"),
@@ -391,6 +578,7 @@ class ArticlePage(Page):
         ),
         FieldPanel("send_as_alert"),
     ]
+    settings_panels = SCHEDULED_SETTINGS_PANELS
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types: list[str] = []
     search_fields = [
@@ -399,6 +587,9 @@ class ArticlePage(Page):
         index.SearchField("body"),
         index.SearchField("topic_terms", boost=2),
         index.SearchField("byline_names"),
+        # The admin's page search autocompletes (wagtail.admin.views.pages.search); readers'
+        # search never reads these.
+        index.AutocompleteField("admin_search_text"),
         index.FilterField("first_published_at"),
         index.FilterField("live"),
     ]
@@ -423,14 +614,38 @@ class ArticlePage(Page):
         return " ".join(name for topic in self.topics.all() for name in topic.all_names)
 
     def byline_names(self) -> str:
+        """The bylines' names as search words (a byline to show is `bylines.byline_text`)."""
         return " ".join(byline.display_name for byline in self.bylines.all())
+
+    def admin_search_text(self) -> str:
+        """What editors find the article by in the admin: headline, standfirst, body,
+        dateline, bylines, sources cited and topics, as in its latest draft (a draft saved
+        since the last publish is only in its revision)."""
+        draft = self.get_latest_revision_as_object() if self.has_unpublished_changes else self
+        words = [draft.title, draft.standfirst, draft.dateline_place, plain_text(draft.body)]
+        for byline in draft.bylines.all():
+            words += [byline.display_name, byline.guest_affiliation, byline.role]
+        for citation in draft.citations.all():
+            words += [citation.source.name, citation.note]
+        words += [name for topic in draft.topics.all() for name in topic.all_names]
+        return " ".join(word for word in words if word)
+
+    @property
+    def published_at(self):
+        """When readers are told it was published: its first publication; for a draft or a
+        scheduled page (a preview) when it is to go live, else the moment of the preview."""
+        return self.first_published_at or self.go_live_at or self.previewed_at
+
+    @cached_property
+    def previewed_at(self):
+        # One instant for the whole of a draft's preview: the page, its meta and its JSON-LD.
+        return timezone.now()
 
     @property
     def date_modified(self):
         """The last change readers were told about: a correction or update, else publication."""
-        published = self.first_published_at or timezone.now()
         entries = [entry.at for entry in self.corrections.all()]
-        return max([published, *entries])
+        return max([self.published_at, *entries])
 
     @property
     def approved_comment_count(self) -> int:

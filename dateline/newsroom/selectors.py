@@ -1,18 +1,20 @@
 """Reads that assemble what a page shows, in a fixed number of queries."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import prefetch_related_objects
+from django.db.models import Q, prefetch_related_objects
+from django.db.models.functions import Lower
 from django.utils import timezone
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from dateline.core.links import absolute_url
 from dateline.core.pagination import paginate
 from dateline.core.sites import site_tagged
 
 from . import search, structured_data
-from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage
+from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage, Topic, TopicAlias
 
 # The lead image for sharing (Open Graph, 16:9) and the three shapes Google asks of an
 # article's image (16:9, 4:3, 1:1, each well over 50,000 pixels), made in one go.
@@ -88,8 +90,10 @@ def front_page(*, home: HomePage) -> dict:
 
 def article_page(*, article: ArticlePage, request) -> dict:
     newsroom = NewsroomSettings.for_request(request)
-    # date_modified, the page and the JSON-LD all read these: fetch them once.
-    prefetch_related_objects([article], "corrections", "topics")
+    # date_modified, the page and the JSON-LD all read these: fetch them once. A new page's
+    # preview is of a page not saved yet, whose relations are in memory.
+    if article.pk is not None:
+        prefetch_related_objects([article], "corrections", "topics")
     images = (
         article.lead_image.get_renditions(*ARTICLE_IMAGE_RENDITIONS) if article.lead_image else {}
     )
@@ -134,24 +138,137 @@ def publisher_logo(newsroom: NewsroomSettings) -> Logo | None:
     return site_tagged.get(f"newsroom:logo:{newsroom.logo_id}", load)
 
 
+# Twice the 240x60 the admin shows at most, for sharp screens.
+ADMIN_LOGO_RENDITION = "max-480x120"
+
+
+def admin_logo(newsroom: NewsroomSettings) -> Logo | None:
+    """The newsroom's logo for the admin's sign-in page and sidebar, on this site's own
+    address (the admin loads nothing from elsewhere), or None; kept under the site tag."""
+    if not newsroom.logo_id:
+        return None
+
+    def load() -> Logo | None:
+        if (image := newsroom.logo) is None:
+            return None
+        rendition = image.get_rendition(ADMIN_LOGO_RENDITION)
+        return Logo(rendition.url, rendition.width, rendition.height)
+
+    return site_tagged.get(f"newsroom:admin-logo:{newsroom.logo_id}", load)
+
+
 @dataclass(frozen=True)
 class NavSection:
+    """A link of the masthead or footer: `path` is its page's place in the tree, which marks
+    the current section ("" for an address, or the front page)."""
+
     title: str
     url: str
     path: str
 
 
 def nav_sections(site: Site, request) -> list[NavSection]:
-    """The site's top-level sections, kept under the site tag until it is purged
-    (every change to sections purges it), as the pages that show them are."""
+    """The site's top-level sections shown in menus, kept under the site tag until it is
+    purged (every change to sections purges it), as the pages that show them are."""
 
     def load() -> list[NavSection]:
         return [
             NavSection(section.title, section.get_url(request), section.path)
             for section in SectionPage.objects.live()
             .public()
+            .in_menu()
             .filter(path__startswith=site.root_page.path, depth=site.root_page.depth + 1)
             .order_by("path")
         ]
 
     return site_tagged.get(f"newsroom:nav:{site.pk}", load)
+
+
+@dataclass(frozen=True)
+class Menus:
+    header: list[NavSection]
+    footer: list[NavSection]
+
+
+def menu_links(items, request) -> list[NavSection]:
+    """The links of these menu items, in their order, that lead where readers may go: a
+    live, public page, or an address."""
+    items = list(items)
+    page_ids = {item.link_page_id for item in items if item.link_page_id}
+    pages = Page.objects.live().public().in_bulk(page_ids) if page_ids else {}
+    links = []
+    for item in items:
+        if not item.link_page_id:
+            links.append(NavSection(item.label, item.link_url.strip(), ""))
+        elif (page := pages.get(item.link_page_id)) is not None:
+            path = "" if page.depth <= 2 else page.path  # the front page is never "current"
+            links.append(NavSection(item.label or page.title, page.get_url(request), path))
+    return links
+
+
+def site_menus(*, newsroom: NewsroomSettings, request) -> Menus:
+    """The newsroom's header and footer menus; kept under the site tag (a settings save or
+    a change to a page purges it), except in a preview, which shows them unsaved."""
+
+    def load() -> Menus:
+        return Menus(
+            header=menu_links(newsroom.header_menu_items.all(), request),
+            footer=menu_links(newsroom.footer_menu_items.all(), request),
+        )
+
+    if getattr(request, "is_preview", False) or newsroom.pk is None:
+        return load()
+    return site_tagged.get(f"newsroom:menus:{newsroom.site_id}", load)
+
+
+def header_links(*, site: Site, newsroom: NewsroomSettings, request) -> list[NavSection]:
+    """The masthead's links: the header menu if it has any, else the sections in menus."""
+    return site_menus(newsroom=newsroom, request=request).header or nav_sections(site, request)
+
+
+def design_preview_page(*, site: Site, mode: str) -> Page:
+    """The page a preview of the newsroom's settings shows: the front page, or the latest
+    article ("article" mode; the front page while there is none)."""
+    home = site.root_page.specific
+    if mode == "article":
+        article = (
+            ArticlePage.objects.live()
+            .public()
+            .descendant_of(home)
+            .order_by("-first_published_at")
+            .first()
+        )
+        if article is not None:
+            return article
+    return home
+
+
+TOPIC_SUGGESTIONS = 10
+
+
+def topic_suggestions(term: str) -> list[str]:
+    """Names of the topics whose name or alias contains `term`, for the editor's type-ahead."""
+    term = term.strip()
+    if not term:
+        return []
+    topics = Topic.objects.filter(Q(name__icontains=term) | Q(aliases__name__icontains=term))
+    return list(
+        topics.order_by("name").values_list("name", flat=True).distinct()[:TOPIC_SUGGESTIONS]
+    )
+
+
+def topics_named(names: Iterable[str]) -> dict[str, Topic]:
+    """The topics these names (or aliases) are, by each name in lower case; unknown names
+    are left out."""
+    wanted = {name.lower() for name in names}
+    found = {
+        topic.lower_name: topic
+        for topic in Topic.objects.annotate(lower_name=Lower("name")).filter(lower_name__in=wanted)
+    }
+    aliases = (
+        TopicAlias.objects.annotate(lower_name=Lower("name"))
+        .filter(lower_name__in=wanted - found.keys())
+        .select_related("topic")
+    )
+    found.update({alias.lower_name: alias.topic for alias in aliases})
+    return found

@@ -9,7 +9,16 @@ from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
 from . import actions
-from .models import ArticlePage, Author, NewsImage, NewsroomSettings, Source, Topic
+from .models import (
+    ArticlePage,
+    Author,
+    FooterMenuItem,
+    HeaderMenuItem,
+    NewsImage,
+    NewsroomSettings,
+    Source,
+    Topic,
+)
 
 
 def _articles_under(page: Page):
@@ -117,6 +126,31 @@ def refresh_search_on_author_change(sender, instance: Author, raw=False, **kwarg
                 "pk", flat=True
             )
         )
+
+
+# How articles carry each shared name: a byline's author, a topic, a source cited.
+ARTICLES_CARRYING = {Author: "bylines__author", Topic: "topics", Source: "citations__source"}
+
+
+@receiver(post_save, sender=Author)
+@receiver(post_save, sender=Topic)
+@receiver(post_save, sender=Source)
+@receiver(pre_delete, sender=Topic)
+def reindex_articles_on_name_change(sender, instance, raw=False, created=False, **kwargs):
+    # The names are words of their articles in Wagtail's index (the admin's page search).
+    if not raw and not created:
+        articles = ArticlePage.objects.filter(**{ARTICLES_CARRYING[sender]: instance})
+        actions.article_index_refresh_later(article_ids=articles.values_list("pk", flat=True))
+
+
+@receiver(post_save, sender=HeaderMenuItem)
+@receiver(post_save, sender=FooterMenuItem)
+@receiver(post_delete, sender=HeaderMenuItem)
+@receiver(post_delete, sender=FooterMenuItem)
+def purge_on_menu_change(sender, raw=False, **kwargs):
+    # Also when a deleted page takes its menu items with it, which no settings save covers.
+    if not raw:
+        actions.menus_changed_purge()
 
 
 @receiver(post_save, sender=NewsImage)

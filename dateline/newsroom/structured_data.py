@@ -27,6 +27,11 @@ def news_article(
             "@type": "Person",
             "name": byline.display_name,
             **({"url": absolute_url(byline.author.get_absolute_url())} if byline.author_id else {}),
+            **(
+                {"affiliation": {"@type": "Organization", "name": byline.guest_affiliation}}
+                if byline.guest_affiliation and not byline.author_id
+                else {}
+            ),
         }
         for byline in bylines
     ] or [publisher]
@@ -34,9 +39,7 @@ def news_article(
         "@context": "https://schema.org",
         "@type": "NewsArticle",
         "headline": article.title,
-        "url": absolute_url(article.url),
-        "mainEntityOfPage": absolute_url(article.url),
-        "datePublished": iso_datetime(article.first_published_at),
+        "datePublished": iso_datetime(article.published_at),
         "dateModified": iso_datetime(article.date_modified),
         "author": authors,
         "publisher": publisher,
@@ -44,6 +47,9 @@ def news_article(
         "inLanguage": newsroom.language,
         "isAccessibleForFree": True,
     }
+    # A page outside every site (a preview of one) has no address yet.
+    if article.url:
+        data["url"] = data["mainEntityOfPage"] = absolute_url(article.url)
     if article.standfirst:
         data["description"] = article.standfirst
     if image_urls:

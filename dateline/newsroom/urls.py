@@ -27,6 +27,7 @@ urlpatterns = [
     path("feed/atom/", views.site_feed, {"fmt": "atom"}, name="feed_atom"),
     path("feed/json/", views.site_feed, {"fmt": "json"}, name="feed_json"),
     path("robots.txt", views.robots_txt, name="robots"),
+    path("theme.css", views.theme_css, name="theme_css"),
     path(
         "sitemap.xml",
         cache_tags("sitemap")(sitemap_views.index),

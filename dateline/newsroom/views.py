@@ -6,11 +6,12 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
 from dateline.core.pagecache import cache_tags, tag_response
 
-from . import feeds
+from . import design, feeds
 from .models import COMMENT_COUNTS_TAG, ArticlePage, Author, NewsroomSettings, Topic, TopicAlias
 from .selectors import article_listing, article_search
 from .sitemaps import NewsSitemap
@@ -114,6 +115,21 @@ def site_feed(request, fmt: str = "rss"):
 
 @require_GET
 @cache_tags("sitemap")
+@require_GET
+def theme_css(request):
+    """The custom properties of an accent colour and type, named by the address alone (the
+    pages link the one their settings choose), so any cache may keep it for good."""
+    accent = design.normalise_colour(request.GET.get("accent", ""))
+    typeface = request.GET.get("type", "")
+    if accent is None or typeface not in design.FONT_STACKS:
+        raise Http404("No such theme.")
+    response = HttpResponse(
+        design.theme_css(accent=accent, typeface=typeface), content_type="text/css; charset=utf-8"
+    )
+    patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    return response
+
+
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -421,6 +421,33 @@ class TestModeration:
         assert not Comment.objects.in_queue("reported").exists()
 
 
+@pytest.mark.parametrize(
+    ("ip", "block"),
+    [
+        ("192.0.2.77", "192.0.2.0/24"),
+        ("::ffff:192.0.2.77", "192.0.2.0/24"),
+        ("2001:db8:1:2:3:4:5:6", "2001:db8:1:2::/64"),
+        (None, ""),
+    ],
+)
+def test_a_comment_keeps_the_network_its_address_lies_in(article, post, ip, block):
+    """What "the same network" means in a commenter's history: the /24 or the /64."""
+    assert post(article, ip=ip).comment.ip_block == block
+
+
+def test_the_migration_gives_earlier_comments_their_network(article, post):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("dateline.comments.migrations.0004_comment_ip_block")
+    v4, v6 = post(article, ip="198.51.100.9").comment, post(article, ip="2001:db8::1").comment
+    Comment.objects.update(ip_block="")
+    migration.fill_ip_blocks(apps, None)
+    assert Comment.objects.get(pk=v4.pk).ip_block == "198.51.100.0/24"
+    assert Comment.objects.get(pk=v6.pk).ip_block == "2001:db8::/64"
+
+
 class TestPersonalData:
     def test_erase_removes_personal_data_and_keeps_the_text(self, article, post, policy):
         policy(moderation="immediate")
@@ -428,6 +455,7 @@ class TestPersonalData:
         assert actions.commenter_erase(email="ME@example.com", remove_text=False) == 1
         comment.refresh_from_db()
         assert (comment.author_email, comment.author_url, comment.ip_address) == ("", "", None)
+        assert comment.ip_block == ""
         assert comment.author_name == "deleted" and comment.body and comment.status == "approved"
 
     def test_erase_can_remove_the_text_too(self, article, post, policy):

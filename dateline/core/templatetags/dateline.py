@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from dateline.core.dates import iso_datetime
+from dateline.core.dates import iso_datetime, scheduled_time
 from dateline.core.links import absolute_url
 
 register = template.Library()
@@ -26,6 +26,8 @@ def json_ld(data) -> str:
 register.simple_tag(absolute_url, name="absolute_url")
 # `<time datetime="{{ value|iso_datetime }}">`: the one way a page writes a date for machines.
 register.filter("iso_datetime", iso_datetime)
+# `{{ page.go_live_at|scheduled_time }}`: "3 Dec 2026 09:00 UTC", in the editor's time zone.
+register.filter("scheduled_time", scheduled_time)
 
 
 @register.inclusion_tag("core/_editor_userbar.html", takes_context=True)

@@ -1,12 +1,11 @@
 """Sends: composing, starting (the recipients frozen), scheduling, pausing, digests, alerts."""
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -23,9 +22,8 @@ from ..models import (
     Newsletter,
     Subscriber,
     Subscription,
-    SuppressedAddress,
 )
-from ..selectors import campaign_articles
+from ..selectors import campaign_articles, recipients
 from .subscribers import email_normalise
 
 CStatus = Campaign.Status
@@ -55,19 +53,6 @@ __all__ = [
 
 class CampaignError(Refused):
     """A send that cannot start or change as asked."""
-
-
-def recipients(newsletter: Newsletter):
-    """Subscriptions of confirmed, unsuppressed subscribers to `newsletter`."""
-    return (
-        Subscription.objects.filter(
-            newsletter=newsletter, subscriber__status=Subscriber.Status.CONFIRMED
-        )
-        .exclude(
-            Exists(SuppressedAddress.objects.filter(email_key=OuterRef("subscriber__email_key")))
-        )
-        .order_by("subscriber_id")
-    )
 
 
 def campaign_problems(campaign: Campaign) -> list[str]:
@@ -301,26 +286,34 @@ def deliveries_in_doubt_resend(*, campaign: Campaign) -> int:
     return count
 
 
-def campaign_test_send(*, campaign: Campaign, to: str) -> None:
-    """Send the message as it stands to one address, marked as a test; nothing is recorded."""
+def campaign_test_send(*, campaign: Campaign, to: str | Sequence[str]) -> list[str]:
+    """Send the message as it stands to one address or a few, each marked as a test;
+    nothing is recorded. The addresses it went to, normalised."""
     if problems := campaign_problems(campaign):
         raise CampaignError(" ".join(problems))
-    email = email_normalise(to)
+    addresses = [email_normalise(address) for address in ([to] if isinstance(to, str) else to)]
     variant = variant_render(
         campaign=campaign, key="test", items=article_items(campaign_articles(campaign))
     )
-    reader = Subscriber(pk=0, email=email, email_key=email.lower())
-    message = message_build(
-        campaign=campaign,
-        newsletter=campaign.newsletter,
-        variant=variant,
-        subscriber=reader,
-        test=True,
-    )
-    try:
-        message.send()
-    except Exception as exc:
-        raise CampaignError(f"The mail server did not take the test: {exc}") from exc
+    sent: list[str] = []
+    for email in addresses:
+        reader = Subscriber(pk=0, email=email, email_key=email.lower())
+        message = message_build(
+            campaign=campaign,
+            newsletter=campaign.newsletter,
+            variant=variant,
+            subscriber=reader,
+            test=True,
+        )
+        try:
+            message.send()
+        except Exception as exc:
+            went = f" (it went to {', '.join(sent)})" if sent else ""
+            raise CampaignError(
+                f"The mail server did not take the test to {email}: {exc}{went}"
+            ) from exc
+        sent.append(email)
+    return sent
 
 
 # Breaking news ---------------------------------------------------------------------------

@@ -34,6 +34,14 @@ def test_list_filters_and_counts(desk):
     assert "one@example.com" in desk.get(DESK, {"q": "ONE@"}).content.decode()
 
 
+def test_search_finds_an_address_by_any_part_in_any_case(desk):
+    actions.subscriber_signup(email="Ünal.Öztürk@example.com", source="page")
+    actions.subscriber_signup(email="someone@example.org", source="page")
+    for query in ("ünal", "ÖZTÜRK@EXAMPLE", "example.com"):
+        page = desk.get(DESK, {"q": query}).content.decode()
+        assert "Ünal.Öztürk@example.com" in page and "someone@" not in page, query
+
+
 def test_export_streams_csv(desk):
     actions.subscriber_signup(email="one@example.com", source="page")
     response = desk.get(DESK + "export.csv")

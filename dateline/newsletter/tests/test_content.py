@@ -121,3 +121,32 @@ def test_a_test_send_is_marked_and_records_nothing(newsletters, article, smtp_se
     assert message["Subject"] == "[Test] This week in the Middle East"
     assert message["To"] == "editor@example.com"
     assert not campaign.deliveries.exists() and not Subscriber.objects.exists()
+
+
+def test_an_issue_joins_an_articles_bylines_as_people_write_them(newsletters):
+    from dateline.newsroom.tests.factories import make_article, make_section
+
+    article = make_article(
+        make_section(title="World"), title="Talks resume", guests=["Layla Hassan", "Omar Khalil"]
+    )
+    campaign = compose(newsletters[0], article)
+    variant = content.variant_render(
+        campaign=campaign, key="all", items=content.article_items([article])
+    )
+    assert "By Layla Hassan and Omar Khalil, " in variant.text
+    assert "By Layla Hassan and Omar Khalil · " in variant.html
+    assert "Layla Hassan Omar Khalil" not in variant.text + variant.html
+
+
+@pytest.mark.django_db
+def test_an_article_not_published_yet_is_dated_when_it_goes_live():
+    """A scheduled article previewed in an issue reads with the date it will have."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dateline.newsroom.tests.factories import make_article, make_section
+
+    go_live = timezone.now() + timedelta(days=1)
+    article = make_article(make_section(), publish=False, go_live_at=go_live)
+    assert content.article_items([article])[0].published == go_live

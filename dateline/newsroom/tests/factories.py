@@ -94,8 +94,12 @@ def make_article(
         **fields,
     )
     article.topics = list(topics)
-    article.bylines = [ArticleByline(author=author) for author in authors] + [
-        ArticleByline(guest_name=name) for name in guests
+    # Numbered as the editor's InlinePanel numbers them: listings show them in this order.
+    article.bylines = [
+        ArticleByline(sort_order=position, **byline)
+        for position, byline in enumerate(
+            [{"author": author} for author in authors] + [{"guest_name": name} for name in guests]
+        )
     ]
     section.add_child(instance=article)
     if publish:

@@ -122,3 +122,37 @@ def test_scheduled_publishing_publishes_each_due_revision_once():
         assert actions.scheduled_pages_publish() == 1
         assert actions.scheduled_pages_publish() == 0
     assert Page.objects.get(pk=article.pk).live
+
+
+def test_topic_create_makes_the_slug_from_the_name_and_refuses_a_taken_one():
+    from django.core.exceptions import ValidationError
+
+    from .factories import TopicAliasFactory
+
+    topic = actions.topic_create(name="  Kurdish   Regional Government ")
+    TopicAliasFactory(topic=topic, name="KRG", slug="krg")
+
+    assert topic.name == "Kurdish Regional Government"
+    assert topic.slug == "kurdish-regional-government"
+    for name, error in [
+        ("kurdish regional government", "is the topic “Kurdish Regional Government”"),
+        ("K.R.G.", "is an alias of the topic “Kurdish Regional Government”"),
+    ]:
+        with pytest.raises(ValidationError, match=error):
+            actions.topic_create(name=name)
+
+
+def test_author_create_numbers_a_slug_another_author_has():
+    AuthorFactory(name="Sara Ali", slug="sara-ali")
+
+    author = actions.author_create(name="Sara Ali", role="Stringer")
+
+    assert (author.slug, author.role) == ("sara-ali-2", "Stringer")
+
+
+def test_source_create_refuses_a_link_for_an_anonymous_source():
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        actions.source_create(name="An official", kind="anonymous", url="https://example.com")
+    assert actions.source_create(name="An official", kind="anonymous").pk

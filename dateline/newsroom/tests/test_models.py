@@ -112,3 +112,19 @@ def test_corrections_are_listed_oldest_first():
         page=article, at=now() - timedelta(days=1), note="First"
     )
     assert list(article.corrections.all()) == [first, second]
+
+
+def test_a_scheduled_pages_status_says_when_in_the_editors_time_zone():
+    from django.utils import timezone
+
+    from dateline.newsroom.actions import article_publish
+
+    article = make_article(make_section(), publish=False)
+    article.go_live_at = (now() + timedelta(days=2)).replace(second=0, microsecond=0)
+    article_publish(article=article)
+    article = type(article).objects.get(pk=article.pk)
+    when = timezone.localtime(article.go_live_at)
+    assert article.status_string == f"scheduled for {when.day} {when:%b %Y %H:%M} UTC"
+    with timezone.override("Asia/Dubai"):
+        assert article.status_string.endswith("+04")
+    assert make_article(make_section(title="Sport")).status_string == "live"

@@ -393,3 +393,64 @@ def test_teasers_show_the_standfirst_or_else_the_start_of_the_body(client):
     markup = client.get(section.url).content.decode()
     assert "Talks resume in Doha." in markup
     assert "Ministers met &amp; agreed. More words." in markup
+
+
+# Previews of articles never published: a new page, a saved draft, a scheduled page and a
+# revision each render with a date readers would see.
+
+
+def preview(admin_client, preview_url: str, form_url: str, **fields) -> str:
+    from wagtail.test.utils.form_data import querydict_from_html
+
+    form = admin_client.get(form_url).content.decode()
+    data = querydict_from_html(form, form_id="page-edit-form")
+    data.update(fields)
+    assert admin_client.post(preview_url, data).json()["is_valid"]
+    return page_text(admin_client.get(preview_url))
+
+
+def test_a_new_article_not_saved_yet_previews_with_a_date(admin_client):
+    from django.urls import reverse
+    from wagtail.test.utils.form_data import rich_text
+
+    section = make_section()
+    url = reverse("wagtailadmin_pages:add", args=["newsroom", "articlepage", section.pk])
+    preview_url = reverse(
+        "wagtailadmin_pages:preview_on_add", args=["newsroom", "articlepage", section.pk]
+    )
+    markup = preview(
+        admin_client, preview_url, url, title="Brand New", slug="", body=rich_text("<p>W.</p>")
+    )
+    assert '<h1 id="headline">Brand New</h1>' in markup
+    assert 'datetime=""' not in markup
+    assert json_ld_of(markup)["datePublished"].startswith("20")
+    assert_valid_html5(markup)
+
+
+def test_a_saved_draft_and_a_scheduled_draft_preview_with_their_dates(admin_client):
+    from django.urls import reverse
+
+    from dateline.core.dates import iso_datetime
+
+    article = make_article(make_section(), title="Never out", publish=False)
+    edit_url = reverse("wagtailadmin_pages:edit", args=[article.pk])
+    preview_url = reverse("wagtailadmin_pages:preview_on_edit", args=[article.pk])
+    draft = preview(admin_client, preview_url, edit_url)
+    assert "Never out" in draft and 'datetime=""' not in draft
+    go_live = (now() + timedelta(days=3)).replace(second=0, microsecond=0)
+    scheduled = preview(
+        admin_client, preview_url, edit_url, go_live_at=go_live.strftime("%Y-%m-%d %H:%M")
+    )
+    assert json_ld_of(scheduled)["datePublished"] == iso_datetime(go_live)
+    assert f'<time datetime="{iso_datetime(go_live)}">' in scheduled
+    assert_valid_html5(scheduled)
+
+
+def test_a_revision_of_an_article_never_published_can_be_viewed(admin_client):
+    from django.urls import reverse
+
+    article = make_article(make_section(), title="Never out", publish=False)
+    revision = article.save_revision()
+    url = reverse("wagtailadmin_pages:revisions_view", args=[article.pk, revision.pk])
+    markup = page_text(admin_client.get(url))
+    assert "Never out" in markup and 'datetime=""' not in markup

@@ -1,4 +1,4 @@
-// A send's page in the admin: while it is sending, its progress refreshes every two seconds,
+// An issue's page in the admin: while it is sending, its progress refreshes every two seconds,
 // and the page reloads once the send has stopped (finished, paused or cancelled).
 (() => {
   "use strict";
