@@ -59,7 +59,7 @@ browser:
 
 ## Debian's nginx, for the tests of the shipped front (deploy/); never started as a service.
 nginx: setup
-	@$(PY) -c "from bench.http_tools import nginx_binary; nginx_binary()"
+	@$(PY) -m dateline.testing.nginx >/dev/null
 
 ## The Nu HTML checker for the tests of pages and emails: npm's vnu-jar, pinned in
 ## tools/vnu/package-lock.json, run by Java (Debian's default-jre-headless when root).
@@ -83,9 +83,11 @@ $(VNU_JAR): tools/vnu/package.json tools/vnu/package-lock.json
 bench: setup postgres
 	@$(PY) -m bench $(BENCH)
 
+## ruff, and the import layers (import-linter's contracts in pyproject.toml).
 lint: setup
 	@$(UV) run --frozen ruff check .
 	@$(UV) run --frozen ruff format --check .
+	@$(UV) run --frozen lint-imports --no-cache
 
 format: setup
 	@$(UV) run --frozen ruff format .

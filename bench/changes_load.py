@@ -11,10 +11,11 @@ the time is counted from the change's commit.
 
 import time
 
-from .http_tools import get
+from dateline.testing.nginx import get
+from dateline.testing.site import backends, fresh_site, run_python
+
 from .report import Report
 from .serving import front
-from .site import backends, fresh_site, run_python
 
 SECTION = "/middle-east-news/"
 TOPIC = "/topics/isis/"

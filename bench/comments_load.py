@@ -20,9 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .client import FormClient, percentile, run_together
-from .report import Report
-from .site import (
+from dateline.testing.site import (
     ARTICLE_PATH,
     PYTHON,
     Backend,
@@ -33,6 +31,9 @@ from .site import (
     run_command,
     served,
 )
+
+from .client import FormClient, percentile, run_together
+from .report import Report
 
 CLIENTS = 50
 POSTS_PER_CLIENT = 40

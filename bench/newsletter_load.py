@@ -16,9 +16,10 @@ import json
 import time
 from pathlib import Path
 
+from dateline.testing.site import PYTHON, Backend, backends, fresh_site, run_command, task_workers
+
 from . import postfix
 from .report import Report
-from .site import PYTHON, Backend, backends, fresh_site, run_command, task_workers
 
 RECIPIENTS = 20_000
 LARGE = 100_000

@@ -17,10 +17,13 @@ as the load would on one machine.
 
 import dataclasses
 
+from dateline.testing.nginx import get, nginx_binary
+from dateline.testing.ports import free_port
+from dateline.testing.site import ARTICLE_PATH, backends, fresh_site, served
+
 from . import http_tools
 from .report import Report
 from .serving import front
-from .site import ARTICLE_PATH, backends, free_port, fresh_site, served
 
 SECONDS = 10
 NGINX_ROUNDS = 3
@@ -29,7 +32,7 @@ COLUMNS = ("answered by", "requests/s", "p50 ms", "p99 ms", "errors", "ratio to 
 
 
 def _fetch(port: int, path: str) -> bytes:
-    answer = http_tools.get(port, path)
+    answer = get(port, path)
     if answer.status != 200:
         raise RuntimeError(f"{path} answered {answer.status}")
     return answer.body
@@ -43,7 +46,7 @@ def run() -> Report:
         COLUMNS,
         notes=notes,
     )
-    http_tools.nginx_binary()
+    nginx_binary()
     rows: list[tuple[str, http_tools.WrkResult]] = []
     with fresh_site(backend) as site:
         through_nginx, page_bytes = _behind_nginx(site)

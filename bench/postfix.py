@@ -34,6 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dateline.testing.ports import free_port
+
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "dateline-bench/postfix"
 NAMES = ("smtp-sink", "smtp-source")
 APT_ENV = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "LC_ALL": "C"}
@@ -127,12 +129,6 @@ class Sink:
         return int(counts[-1]) if counts else 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _greets(port: int) -> bool:
     """Whether smtp-sink (not some other server already on that port) answers there."""
     try:
@@ -149,7 +145,7 @@ def sink(port: int | None = None) -> Iterator[Sink]:
     It accepts every message at once and keeps nothing; `Sink.accepted()` counts them.
     """
     smtp_sink = tools()[0]
-    port = port or _free_port()
+    port = port or free_port()
     # Run as root, smtp-sink must drop to a user (-u) once it holds the socket.
     user = ["-u", "nobody"] if os.geteuid() == 0 else []
     with tempfile.TemporaryDirectory(prefix="smtp-sink-") as work:

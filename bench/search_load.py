@@ -12,11 +12,11 @@ import re
 import time
 from urllib.parse import urlencode
 
-from dateline.newsroom.vocabulary import WORDS
+from dateline.demo.vocabulary import WORDS
+from dateline.testing.site import PYTHON, backends, fresh_site, run_command, run_python, served
 
 from .client import percentile
 from .report import Report
-from .site import PYTHON, backends, fresh_site, run_command, run_python, served
 
 ARTICLES = 100_000
 QUERIES = 200

@@ -23,19 +23,20 @@ from dataclasses import dataclass, field
 
 from aiosmtpd.controller import Controller
 
-from .client import FormClient, percentile, run_together
-from .report import Report
-from .site import (
+from dateline.testing.ports import free_port
+from dateline.testing.site import (
     PYTHON,
     Backend,
     Site,
     backends,
-    free_port,
     fresh_site,
     log_problems,
     run_command,
     served,
 )
+
+from .client import FormClient, percentile, run_together
+from .report import Report
 
 CLIENTS = 50
 SIGNUPS_PER_CLIENT = 20

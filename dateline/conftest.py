@@ -44,7 +44,7 @@ def article_url(_allow_async_unsafe, transactional_db, live_server) -> str:
     Serialized rollback brings back the rows the migrations made (Wagtail's root page, the
     default Site) that the flush after each transactional test removes.
     """
-    from dateline.newsroom.demo import demo_content_load
+    from dateline.demo.actions import demo_content_load
 
     demo_content_load()
     return live_server.url + ARTICLE_PATH

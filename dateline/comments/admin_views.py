@@ -2,10 +2,8 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -46,13 +44,7 @@ def queue(request):
     page = paginate(request, filters.filtered(), per_page=50)
     article_id = filters.cleaned_data.get("article")
     article = ArticlePage.objects.filter(pk=article_id).first() if article_id else None
-    in_queue = Comment.objects.in_queue(status).values("article_id")
-    titles = (
-        ArticlePage.objects.filter(pk__in=in_queue)
-        .order_by("title")
-        .values_list("title", flat=True)
-        .distinct()[:TITLES_LISTED]
-    )
+    titles = selectors.queue_article_titles(status, limit=TITLES_LISTED)
     query = request.GET.copy()
     query.pop("page", None)
     every_article = query.copy()
@@ -141,7 +133,7 @@ def render_detail(request, comment: Comment, *, ban_form: BanForm | None = None,
             "history": history,
             "history_groups": selectors.HISTORY_GROUPS,
             "ban_form": ban_form or BanForm.for_comment(comment),
-            "active_ban": actions.active_ban(email=comment.author_email, ip=comment.ip_address),
+            "active_ban": selectors.active_ban(email=comment.author_email, ip=comment.ip_address),
         },
         status=status,
     )
@@ -194,20 +186,11 @@ def bans(request):
     form = BanForm(request.POST or None)
     if request.method == "POST" and ban_from(request, form):
         return back(request, "comments_admin:bans")
-    now = timezone.now()
-    active = CommenterBan.objects.filter(lifted_at__isnull=True).filter(
-        Q(until__isnull=True) | Q(until__gt=now)
-    )
+    listed = selectors.ban_lists()
     return render(
         request,
         "comments/admin/bans.html",
-        {
-            "form": form,
-            "active": active.select_related("created_by"),
-            "past": CommenterBan.objects.exclude(pk__in=active.values("pk")).select_related(
-                "created_by"
-            )[:50],
-        },
+        {"form": form, "active": listed.active, "past": listed.past},
         status=400 if form.errors else 200,
     )
 

@@ -8,10 +8,15 @@ it wrote carry its hash, and moderators' approvals of them are what make their w
 trusted (see actions.comment_post), a thing nobody can get by typing someone's address.
 """
 
+import hmac
 import re
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 
+from .digests import token_hash
 from .models import Comment
 
 COOKIE_NAME = "dateline_comments"
@@ -22,6 +27,24 @@ PAIR = re.compile(r"^(\d{1,18}):([A-Za-z0-9_-]{16,64})$")
 COMMENTER_COOKIE_NAME = "dateline_commenter"
 COMMENTER_COOKIE_MAX_AGE = 365 * 24 * 3600
 COMMENTER_KEY = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+
+
+def edit_deadline(comment: Comment) -> datetime:
+    return comment.created_at + timedelta(minutes=settings.COMMENTS_EDIT_MINUTES)
+
+
+def holds_token(comment: Comment, token: str | None) -> bool:
+    """The browser holds this comment's edit token: it wrote the comment."""
+    if not token or not comment.edit_token_hash:
+        return False
+    return hmac.compare_digest(comment.edit_token_hash, token_hash(token))
+
+
+def can_edit(comment: Comment, token: str | None, *, now: datetime | None = None) -> bool:
+    """The browser wrote the comment and the edit window is still open."""
+    if comment.erased_at or comment.status not in (Comment.Status.PENDING, Comment.Status.APPROVED):
+        return False
+    return (now or timezone.now()) < edit_deadline(comment) and holds_token(comment, token)
 
 
 def remembered_tokens(request: HttpRequest) -> dict[int, str]:

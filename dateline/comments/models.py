@@ -7,7 +7,7 @@ from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 
 from dateline.core.site_settings import CachedSiteSetting
 
-from .querysets import CommentQuerySet
+from .querysets import CommenterBanQuerySet, CommentQuerySet
 
 
 class Moderation(models.TextChoices):
@@ -256,6 +256,8 @@ class CommenterBan(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     lifted_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CommenterBanQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

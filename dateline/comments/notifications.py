@@ -8,20 +8,22 @@ of one a day per address, counted when the mail server takes them.
 """
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
 
 from dateline.core.actions import email_queue
 from dateline.core.email import Cap, Composed, NotToBeSent, email_kind
 from dateline.core.links import absolute_url
 from dateline.core.models import TransactionalEmail
+from dateline.core.sites import default_site
 
 from . import tokens
-from .actions import moderator_addresses, moderator_alerts_claim
-from .models import Comment, ReplyNotificationAddress
+from .models import Comment, ModeratorAlert, ReplyNotificationAddress
+from .selectors import moderator_addresses
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +126,26 @@ def erasure_link_compose(email: TransactionalEmail) -> Composed:
     )
 
 
+def moderator_alerts_claim() -> list[ModeratorAlert]:
+    """Take every unsent alert for one digest; a second worker finds them taken.
+
+    Call inside the transaction that sends the digest: if sending fails, the claim rolls
+    back and the next digest carries these alerts.
+    """
+    now = timezone.now()
+    window = timedelta(seconds=settings.COMMENTS_MODERATOR_DIGEST_SECONDS)
+    waiting = ModeratorAlert.objects.filter(sent_at__isnull=True)
+    if not waiting.filter(created_at__lte=now - window).exists():
+        return []  # the digest that the oldest alert scheduled will come
+    alerts = list(
+        waiting.select_for_update(skip_locked=True, of=("self",)).select_related(
+            "comment", "comment__article"
+        )
+    )
+    ModeratorAlert.objects.filter(pk__in=[a.pk for a in alerts]).update(sent_at=now)
+    return alerts
+
+
 @transaction.atomic
 def moderator_digest_queue() -> int:
     """One email to each moderator listing every comment held or reported since the last
@@ -132,7 +154,7 @@ def moderator_digest_queue() -> int:
     alerts = moderator_alerts_claim()
     if not alerts:
         return 0
-    recipients = moderator_addresses(Site.objects.filter(is_default_site=True).first())
+    recipients = moderator_addresses(default_site())
     if not recipients:
         logger.warning("%d comments need moderation and no moderator has an address", len(alerts))
         return 0

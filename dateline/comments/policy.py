@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 from wagtail.models import Site
 
+from dateline.core.sites import default_site
+
 from .markup import comparable
 from .models import CommentSettings, CommentThread, Moderation, SectionCommentPolicy
 
@@ -78,12 +80,18 @@ def reserved_name(name: str, reserved: frozenset[tuple[str, ...]]) -> bool:
     return False
 
 
+def mailbox_key(email: str) -> str:
+    """The mailbox behind an address: "Ed+news@X.org" and "ed@x.org" are one inbox."""
+    local, _, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
 def policy_for(*, article, site: Site | None = None, request=None) -> Policy:
     """The site's policy for `article`, each field overridden by its nearest section's."""
     if request is not None:
         site_settings = CommentSettings.for_request(request)  # kept for the request
     else:
-        site = site or Site.objects.filter(is_default_site=True).first()
+        site = site or default_site()
         site_settings = CommentSettings.for_site(site)
     steplen = article.steplen
     ancestor_paths = [article.path[:end] for end in range(steplen, len(article.path), steplen)]
@@ -118,6 +126,7 @@ __all__ = [
     "Moderation",
     "Policy",
     "first_listed_word",
+    "mailbox_key",
     "name_words",
     "policy_for",
     "reserved_name",

@@ -1,4 +1,7 @@
+from datetime import datetime
+
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 SEARCH_WORDS_MAX = 8
 
@@ -18,7 +21,7 @@ class CommentQuerySet(QuerySet):
 
     def in_queue(self, queue: str):
         """What a moderation queue tab lists: a status, "reported" (open reports) or "all"."""
-        from .models import CommentReport
+        from .models import CommentReport  # models imports this module for the manager
 
         if queue == "all":
             return self.all()
@@ -50,3 +53,10 @@ class CommentQuerySet(QuerySet):
                 | Q(article__title__icontains=word)
             )
         return query
+
+
+class CommenterBanQuerySet(QuerySet):
+    def in_force(self, now: datetime | None = None):
+        """Bans neither lifted nor ended."""
+        now = now or timezone.now()
+        return self.filter(lifted_at__isnull=True).filter(Q(until__isnull=True) | Q(until__gt=now))

@@ -1,18 +1,23 @@
-"""Reads that assemble a page of a comment thread, in a fixed number of queries, and the
-moderation desk's counts and a commenter's history."""
+"""Reads that assemble a page of a comment thread, in a fixed number of queries, the
+comments readers may see, the moderation desk's counts, bans and a commenter's history,
+and who a commenter is: staff, trusted, banned."""
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from wagtail.models import Site
 
-from dateline.newsroom.models import Author
+from dateline.core.sites import default_site
+from dateline.newsroom.models import ArticlePage, Author
 
-from .models import Comment, CommentThread
-from .networks import neighbourhood
-from .policy import Policy, name_words, policy_for
+from .models import Comment, CommenterBan, CommentSettings, CommentThread
+from .networks import neighbourhood, networks_containing
+from .policy import Moderation, Policy, mailbox_key, name_words, policy_for
 
 SORTS = {"oldest": ("created_at", "pk"), "newest": ("-created_at", "-pk")}
 HIDDEN_PLACEHOLDER_STATUSES = (
@@ -21,6 +26,25 @@ HIDDEN_PLACEHOLDER_STATUSES = (
     Comment.Status.REJECTED,
     Comment.Status.SPAM,
 )
+
+
+def published_article(pk: int | None) -> ArticlePage | None:
+    return ArticlePage.objects.live().public().filter(pk=pk).first() if pk else None
+
+
+def readable_comments() -> QuerySet[Comment]:
+    """Comments of articles readers can see: nothing of a withdrawn or private article."""
+    return Comment.objects.filter(
+        article__in=ArticlePage.objects.live().public().values("pk")
+    ).select_related("article", "parent")
+
+
+def remembered_comments(*, ids: Iterable[int], article_id: int | None = None):
+    """The comments whose edit tokens a browser holds that may still be shown to it."""
+    found = readable_comments().filter(
+        pk__in=ids, status__in=[Comment.Status.PENDING, Comment.Status.APPROVED]
+    )
+    return found if article_id is None else found.filter(article_id=article_id)
 
 
 @dataclass
@@ -93,8 +117,8 @@ def thread_page(*, article, request) -> ThreadPage:
 
 
 def build_tree(roots: list[Comment], replies: list[Comment]) -> list[Node]:
-    nodes = {comment.pk: Node(comment) for comment in [*roots, *replies]}
-    children = defaultdict(list)
+    nodes: dict[int | None, Node] = {comment.pk: Node(comment) for comment in [*roots, *replies]}
+    children: defaultdict[int | None, list[Node]] = defaultdict(list)
     for reply in replies:
         children[reply.parent_id].append(nodes[reply.pk])
     for parent_id, kids in children.items():
@@ -122,12 +146,6 @@ class Reserved:
     emails: frozenset[str]
 
 
-def mailbox_key(email: str) -> str:
-    """The mailbox behind an address: "Ed+news@X.org" and "ed@x.org" are one inbox."""
-    local, _, domain = email.strip().lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
 def reserved_identities() -> Reserved:
     """The names and addresses of the newsroom's people: active staff accounts (as their
     comments show them: full name, else username), authors' profiles and their accounts."""
@@ -143,6 +161,74 @@ def reserved_identities() -> Reserved:
     return Reserved(
         names=frozenset(words for words in map(name_words, names) if words),
         emails=frozenset(map(mailbox_key, emails)),
+    )
+
+
+def commenter_is_trusted(*, email: str, user, key_hash: str, policy: Policy) -> bool:
+    """Enough approved comments by this commenter, known by what an impostor lacks.
+
+    Anyone can type anyone's name and address, so an address alone proves nothing: the
+    approved comments that count are those of the signed-in account, or those written
+    with this address from the browser holding this commenter key (a secret kept in an
+    HttpOnly cookie, see edit_tokens). A reader on a new browser starts again; an empty
+    address or key (erased, imported or older comments) makes nobody trusted.
+    """
+    if policy.moderation == Moderation.IMMEDIATE:
+        return True
+    if policy.moderation == Moderation.EVERYONE:
+        return False
+    who = Q(user=user) if user is not None else Q(pk__in=[])
+    if email and key_hash:
+        # Addresses are stored lower-cased: an exact match uses the index.
+        who |= Q(author_email=email.lower(), commenter_key_hash=key_hash)
+    approved = Comment.objects.approved().filter(who)
+    return approved[: policy.trusted_after].count() >= policy.trusted_after
+
+
+def active_ban(*, email: str, ip: str | None, now: datetime | None = None) -> CommenterBan | None:
+    """The ban in force on `email` or on a network holding `ip` (an IPv6 address's /64...)."""
+    who = Q(email=email.lower()) if email else Q(pk__in=[])
+    if networks := networks_containing(ip):
+        who |= Q(ip_network__in=networks)
+    return (
+        CommenterBan.objects.in_force(now)
+        .filter(who)
+        .order_by(F("until").desc(nulls_first=True))
+        .first()
+    )
+
+
+@dataclass
+class BanLists:
+    active: QuerySet[CommenterBan]
+    past: QuerySet[CommenterBan]
+
+
+def ban_lists(*, past_limit: int = 50) -> BanLists:
+    """The bans in force, and the latest of those lifted or ended."""
+    active = CommenterBan.objects.in_force().select_related("created_by")
+    past = CommenterBan.objects.exclude(pk__in=active.values("pk")).select_related("created_by")
+    return BanLists(active=active, past=past[:past_limit])
+
+
+def moderator_addresses(site: Site | None = None) -> list[str]:
+    """Where moderators' digests go: the site's list, else every active superuser's address."""
+    site = site or default_site()
+    listed = CommentSettings.for_site(site).moderator_emails.split()
+    if listed:
+        return listed
+    users = get_user_model().objects.filter(is_active=True, is_superuser=True).exclude(email="")
+    return list(users.values_list("email", flat=True))
+
+
+def queue_article_titles(queue: str, *, limit: int) -> QuerySet:
+    """The headlines of the articles with comments in a moderation queue, A to Z."""
+    in_queue = Comment.objects.in_queue(queue).values("article_id")
+    return (
+        ArticlePage.objects.filter(pk__in=in_queue)
+        .order_by("title")
+        .values_list("title", flat=True)
+        .distinct()[:limit]
     )
 
 

@@ -10,28 +10,13 @@ from wagtail.admin.widgets import Button
 from dateline.core.admin_menu import PermissionMenuItem
 from dateline.core.admin_search import PermissionSearchArea
 
-from . import admin_views, selectors
+from . import admin_urls, admin_views, selectors
 from .models import SectionCommentPolicy
-
-moderation_urls = (
-    [
-        path("", admin_views.queue, name="queue"),
-        path("bulk/", admin_views.bulk, name="bulk"),
-        path("<id:pk>/", admin_views.detail, name="detail"),
-        path("<id:pk>/moderate/", admin_views.moderate, name="moderate"),
-        path("<id:pk>/ban/", admin_views.comment_ban, name="comment_ban"),
-        path("bans/", admin_views.bans, name="bans"),
-        path("bans/<id:pk>/lift/", admin_views.ban_lift, name="ban_lift"),
-        path("thread/<id:article_id>/", admin_views.thread_state, name="thread_state"),
-        path("log/", admin_views.log, name="log"),
-    ],
-    "comments_admin",
-)
 
 
 @hooks.register("register_admin_urls")
 def register_moderation_urls():
-    return [path("comments/", include(moderation_urls))]
+    return [path("comments/", include(admin_urls))]
 
 
 def waiting(count: int) -> str:

@@ -32,6 +32,8 @@ from django.core.cache import caches
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from . import selectors
+
 
 @dataclass(frozen=True)
 class HealthReport:
@@ -101,8 +103,6 @@ def mail_queue_part(oldest: datetime | None, now: datetime) -> dict[str, Any]:
 
 
 def health_report() -> HealthReport:
-    from . import selectors
-
     now = timezone.now()
     database = database_part()
     parts: dict[str, dict[str, Any]] = {"database": database, "cache": cache_part()}

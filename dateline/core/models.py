@@ -2,6 +2,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from .email import email_kind_label
+
 
 class OutboxMessage(models.Model):
     """An email the embedded setup kept instead of sending (EMAIL_URL=outbox://)."""
@@ -110,8 +112,6 @@ class TransactionalEmail(models.Model):
 
     @property
     def kind_label(self) -> str:
-        from .email import email_kind_label
-
         return email_kind_label(self.kind)
 
 

@@ -1,22 +1,22 @@
 """Composed reads of the site-wide pieces, for views, tasks and health checks."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Max, Sum
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_cool_off, get_failure_limit
+from django.db.models import Max, Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 
-from .models import TransactionalEmail, WorkerHeartbeat
+from .email import Cap
+from .models import TransactionalEmail, TransactionalEmailCap, WorkerHeartbeat
 
 
 def signin_locked_until(*, request: HttpRequest, credentials: dict | None) -> datetime | None:
     """When the sign-in lockout that refused `request` ends: the last counted failure of each
     locking count (per address, per account) plus the cool-off, the latest of them; None
     when there is no cool-off (only an operator lifts the lock)."""
-    from axes.handlers.proxy import AxesProxyHandler
-    from axes.helpers import get_cool_off, get_failure_limit
-
     cool_off = get_cool_off(request)
     if cool_off is None:
         return None
@@ -83,3 +83,19 @@ def mail_queue_emails(*, listing: str):
     if listing == "waiting":
         return emails.waiting().order_by("queued_at", "pk")
     return emails.filter(status=listing).order_by("-queued_at", "-pk")
+
+
+def email_cap_count(
+    cap: Cap | TransactionalEmailCap, *, now: datetime, waiting_too: bool, excluding: int = 0
+) -> int:
+    """Emails with the cap's key handed over in the past 24 hours (and waiting, if asked),
+    leaving out the email `excluding`."""
+    since = now - timedelta(days=1)
+    counted = Q(email__status=TransactionalEmail.Status.SENT, email__sent_at__gte=since) | Q(
+        email__status__in=[TransactionalEmail.Status.SENDING, TransactionalEmail.Status.IN_DOUBT],
+        email__last_attempt_at__gte=since,
+    )
+    if waiting_too:
+        counted |= Q(email__status=TransactionalEmail.Status.QUEUED)
+    rows = TransactionalEmailCap.objects.filter(counted, key=cap.key)
+    return rows.exclude(email_id=excluding).count() if excluding else rows.count()

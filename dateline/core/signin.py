@@ -27,6 +27,7 @@ from wagtail.admin.views import account
 
 from . import actions
 from .http import client_ip
+from .selectors import signin_locked_until
 
 
 def signin_client_ip(request: HttpRequest) -> str | None:
@@ -48,8 +49,6 @@ def signin_client_ip(request: HttpRequest) -> str | None:
 
 def lockout_response(request: HttpRequest, original_response=None, credentials=None):
     """What a locked-out editor sees (AXES_LOCKOUT_CALLABLE): when to try again."""
-    from .selectors import signin_locked_until
-
     until = signin_locked_until(request=request, credentials=credentials)
     if until is None:
         return render(request, "core/signin_locked.html", {"until": None}, status=403)

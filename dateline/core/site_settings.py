@@ -3,6 +3,10 @@
 Wagtail reads each setting from the database once per request; the masthead, the comment
 policy and the signup copy are on every page, so a page rendered after a purge would spend
 three queries on rows that change a few times a year.
+
+The apps' models modules import this mixin while Django loads the models, so it imports
+nothing at the top: what it uses (the site cache, with wagtail.models; core's actions, with
+their tasks and axes) is imported in the methods, once the apps are ready.
 """
 
 

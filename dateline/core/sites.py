@@ -1,4 +1,5 @@
-"""Which Wagtail site a request is for, and what is kept under the site tag.
+"""Which Wagtail site a request is for (or, without a request, the default site), and what is
+kept under the site tag.
 
 Wagtail looks the site up in the database on every request, then its root page; both
 change only when the site tag is purged (a change to the home page, a section, a move, or
@@ -84,6 +85,12 @@ class SiteTagged:
 
 
 site_tagged = SiteTagged()
+
+
+def default_site() -> Site | None:
+    """The default Wagtail site, for what is done without a request (emails, tasks, the
+    demo); None if there is none yet."""
+    return Site.objects.filter(is_default_site=True).first()
 
 
 class CachedSiteMiddleware:

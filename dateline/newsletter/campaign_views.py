@@ -25,7 +25,12 @@ from dateline.core.pagination import paginate
 
 from . import actions
 from .models import Campaign
-from .selectors import campaign_preview, campaign_progress, campaign_recipient_count
+from .selectors import (
+    campaign_preview,
+    campaign_problems,
+    campaign_progress,
+    campaign_recipient_count,
+)
 
 SEND = "newsletter.change_campaign"
 may_send = permission_required(SEND, raise_exception=True)
@@ -130,7 +135,7 @@ class IssueEditView(EditView):
         context = super().get_context_data(**kwargs)
         # The steps work on the issue as saved, not on a form sent back with errors.
         saved = Campaign.objects.select_related("newsletter").get(pk=self.object.pk)
-        problems = actions.campaign_problems(saved) if saved.editable else []
+        problems = campaign_problems(saved) if saved.editable else []
         result = self.request.session.pop(test_result_key(saved), None)
         test_form = TestForm(initial={"to": self.request.user.email})
         if result:
@@ -175,7 +180,7 @@ def progress(request, pk: int):
 def preview(request, pk: int, fmt: str):
     """The message as a recipient will see it (as it went out, once started)."""
     campaign = get_object_or_404(Campaign.objects.select_related("newsletter"), pk=pk)
-    if not campaign.variants.exists() and (problems := actions.campaign_problems(campaign)):
+    if not campaign.variants.exists() and (problems := campaign_problems(campaign)):
         return HttpResponse("\n".join(problems), content_type="text/plain", status=400)
     message = campaign_preview(campaign, email=request.user.email or "reader@example.org")
     if fmt == "txt":
@@ -200,7 +205,7 @@ CONFIRMED = {"start", "schedule"}
 def confirmation(request, campaign: Campaign, action: str):
     """The page that asks before a send starts or is scheduled; None where the action
     itself refuses (a send already started, an issue with problems, a time not to come)."""
-    if not campaign.editable or actions.campaign_problems(campaign):
+    if not campaign.editable or campaign_problems(campaign):
         return None
     at = None
     if action == "schedule":

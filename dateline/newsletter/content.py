@@ -21,11 +21,12 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.models import Site
 
 from dateline.core.email import email_build
 from dateline.core.links import absolute_url
+from dateline.core.sites import default_site
 from dateline.newsroom.bylines import byline_text
+from dateline.newsroom.models import NewsroomSettings
 
 from . import tokens
 from .models import Campaign, CampaignVariant, Newsletter, Subscriber
@@ -72,9 +73,7 @@ def article_items(articles: Iterable) -> list[ArticleItem]:
 
 
 def site_name() -> str:
-    from dateline.newsroom.models import NewsroomSettings
-
-    site = Site.objects.filter(is_default_site=True).first()
+    site = default_site()
     return NewsroomSettings.for_site(site).name if site else settings.WAGTAIL_SITE_NAME
 
 

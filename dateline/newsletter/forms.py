@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 
 from dateline.core import formstamp
+from dateline.newsroom.models import SectionPage
 
 from .models import Newsletter, Subscription
 
@@ -80,8 +81,6 @@ class PreferencesForm(forms.Form):
             self.fields["newsletters"].initial = list(
                 subscriber.subscriptions.values_list("newsletter__slug", flat=True)
             )
-        from dateline.newsroom.models import SectionPage
-
         self.fields["sections"].choices = list(
             SectionPage.objects.live().order_by("path").values_list("pk", "title")
         )

@@ -13,8 +13,9 @@ from dateline.core.links import absolute_url
 from dateline.core.models import TransactionalEmail
 
 from . import tokens
-from .actions import email_key, is_suppressed
+from .addresses import email_key
 from .models import Subscriber
+from .selectors import is_suppressed
 
 
 def _subscriber(email: TransactionalEmail) -> Subscriber:

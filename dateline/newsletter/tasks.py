@@ -8,8 +8,9 @@ from django_tasks import task
 from dateline.core.actions import email_queue
 from dateline.core.lost_tasks import rerun_if_lost
 from dateline.core.ratelimit import claim_once
+from dateline.newsroom.models import ArticlePage
 
-from . import actions
+from . import actions, selectors
 from .models import Campaign, Subscriber
 
 
@@ -65,7 +66,7 @@ def deliver_campaign(campaign_id: int) -> int:
         deliver_campaign.enqueue(campaign_id)  # this copy's own continuation
         return outcome.sent
     sending = Campaign.objects.filter(pk=campaign_id, status=Campaign.Status.SENDING)
-    due = actions.campaign_next_due(campaign_id=campaign_id) if sending.exists() else None
+    due = selectors.campaign_next_due(campaign_id=campaign_id) if sending.exists() else None
     if outcome.stopped == "no free connection":
         due = timezone.now() + timedelta(seconds=5)
     if due is not None:
@@ -84,7 +85,5 @@ def send_due_digests() -> int:
 
 @task()
 def send_article_alert(article_id: int) -> int:
-    from dateline.newsroom.models import ArticlePage
-
     article = ArticlePage.objects.live().filter(pk=article_id).first()
     return len(actions.article_alert_send(article=article)) if article else 0

@@ -188,7 +188,7 @@ def manage_data(request, token: str):
         subscriber = managed_subscriber(token)
     except tokens.BadToken as bad:
         return JsonResponse({"error": bad.message}, status=400)
-    response = JsonResponse(actions.subscriber_export(subscriber=subscriber))
+    response = JsonResponse(selectors.subscriber_export(subscriber=subscriber))
     response["Content-Disposition"] = 'attachment; filename="my-newsletter-data.json"'
     response["Cache-Control"] = "private, no-store"
     return response

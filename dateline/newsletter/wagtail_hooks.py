@@ -9,33 +9,13 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from dateline.core.admin_menu import PermissionMenuItem
 from dateline.core.admin_search import PermissionSearchArea
 
-from . import actions, admin_views, campaign_views
+from . import actions, admin_urls, admin_views, campaign_views
 from .models import Campaign, Newsletter
-
-list_urls = (
-    [
-        path("", admin_views.subscribers, name="subscribers"),
-        path("export.csv", admin_views.export_csv, name="export"),
-        path("import/", admin_views.import_csv, name="import"),
-        path("suppression/", admin_views.suppression, name="suppression"),
-        path("suppression/<id:pk>/remove/", admin_views.unsuppress, name="unsuppress"),
-        path("sends/", campaign_views.campaigns, name="campaigns"),
-        path("sends/<id:pk>/", campaign_views.campaign, name="campaign"),
-        path("sends/<id:pk>/progress.json", campaign_views.progress, name="progress"),
-        path(
-            "sends/<id:pk>/preview.<str:fmt>",
-            campaign_views.preview,
-            name="preview",
-        ),
-        path("sends/<id:pk>/<slug:action>/", campaign_views.act, name="act"),
-    ],
-    "newsletter_admin",
-)
 
 
 @hooks.register("register_admin_urls")
 def register_list_urls():
-    return [path("mailing-list/", include(list_urls))]
+    return [path("mailing-list/", include(admin_urls))]
 
 
 @hooks.register("register_admin_menu_item")

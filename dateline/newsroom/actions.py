@@ -1,8 +1,11 @@
-"""Editorial state changes: publishing, scheduled publishing, what they purge, and the
-readers' search table they keep current.
+"""Editorial state changes: publishing, scheduled publishing, and what each editorial event
+purges, indexes again and schedules, including the readers' search table.
 
-Wagtail's admin publishes through its own actions (wagtail.actions); the signal receivers in
-signals.py route those events here, so admin, worker and code paths behave the same.
+Wagtail's admin publishes through its own actions (wagtail.actions); signals.py routes each of
+their signals, and the model signals, to one function here (`article_published`,
+`article_withdrawn`, `page_moved`, ...), which does its steps in order, queuing work after
+the commit. So admin, worker and code paths behave the same. `article_published` then sends
+`events.article_published` for the apps above the newsroom (the newsletter's alerts).
 """
 
 from collections.abc import Iterable
@@ -13,26 +16,15 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from wagtail.coreutils import cautious_slugify
-from wagtail.models import Page, Revision
+from wagtail.models import Page, PageViewRestriction, Revision
 from wagtail.search import index
 
 from dateline.core.actions import page_cache_purge_on_commit
 from dateline.core.pagecache import SITE_TAG
 
-from . import search
-from .models import (
-    ArticlePage,
-    Author,
-    FooterMenuItem,
-    HeaderMenuItem,
-    SectionPage,
-    Source,
-    Topic,
-    TopicAlias,
-)
-
-# What every new, changed or withdrawn article can appear in besides its own page.
-ARTICLE_LIST_TAGS = frozenset({"home", "archive", "feed", "sitemap"})
+# A module, not its tasks: dateline.newsroom.tasks imports these actions.
+from . import events, search, selectors, tasks
+from .models import ArticlePage, Author, NewsImage, Source, Topic, TopicAlias
 
 
 def article_publish(*, article: ArticlePage, by=None) -> Revision:
@@ -42,53 +34,153 @@ def article_publish(*, article: ArticlePage, by=None) -> Revision:
     return revision
 
 
-def article_list_tags(*, article: ArticlePage) -> set[str]:
-    """The cache tags of every list the article appears in, as stored in the database."""
-    tags = set(ARTICLE_LIST_TAGS)
-    tags.update(
-        f"section:{pk}"
-        for pk in Page.objects.ancestor_of(article).type(SectionPage).values_list("pk", flat=True)
-    )
-    if article.pk:
-        tags.update(
-            f"topic:{pk}"
-            for pk in ArticlePage.topics.through.objects.filter(
-                articlepage_id=article.pk
-            ).values_list("topic_id", flat=True)
-        )
-        tags.update(
-            f"author:{pk}"
-            for pk in article.bylines.filter(author__isnull=False).values_list(
-                "author_id", flat=True
-            )
-        )
-    return tags
+# Editorial events, routed here by signals.py ----------------------------------------------
+
+# The lists an article was in before the save that publishes it, kept on the instance that
+# Wagtail then sends with page_published (see `article_saving`).
+LISTED_BEFORE = "_previous_list_tags"
 
 
-def page_changed_purge(*, page: Page, previous_tags: Iterable[str] = ()) -> None:
-    """Purge the page and everything that lists it, as it was before and as it is now."""
-    specific = page.specific
-    if isinstance(specific, ArticlePage) and not _in_a_menu(page=page):
-        tags = {f"page:{page.pk}", *article_list_tags(article=specific), *previous_tags}
+def article_saving(*, article: ArticlePage) -> None:
+    """Before a live article is saved whole (as Wagtail's publish does): keep on it the lists
+    it is in as the database still says, so that `article_published` purges the lists it
+    leaves (a topic or a byline removed) as well as those it joins."""
+    if article.pk and article.live:
+        setattr(article, LISTED_BEFORE, selectors.article_list_tags(article=article))
+
+
+def article_published(*, article: ArticlePage) -> None:
+    """Wagtail published an article (now, at its go-live time, again after an edit) or
+    scheduled its first publication: purge its page and its lists, then and now; refresh
+    its row in readers' search; have the worker withdraw it when it expires; tell the apps
+    above (events.article_published)."""
+    _article_purge(article=article)
+    article_search_refresh(article_ids=[article.pk])
+    if article.expire_at:
+        publication_schedule(at=article.expire_at)
+    events.article_published.send(sender=ArticlePage, article=article)
+
+
+def article_withdrawn(*, article: ArticlePage) -> None:
+    """Wagtail unpublished an article (an editor, or the worker at its expiry): it leaves its
+    page, every list and readers' search at once."""
+    _article_purge(article=article)
+    article_search_refresh(article_ids=[article.pk])
+
+
+def _article_purge(*, article: ArticlePage) -> None:
+    if selectors.page_in_a_menu(page=article):
+        tags = {SITE_TAG}  # a menu shows the page's title and address on every page
     else:
-        # Section names, the front page, the navigation and the menus appear on every page.
-        tags = {SITE_TAG}
+        previous = getattr(article, LISTED_BEFORE, ())
+        tags = {f"page:{article.pk}", *selectors.article_list_tags(article=article), *previous}
     page_cache_purge_on_commit(tags=tags)
 
 
-def _in_a_menu(*, page: Page) -> bool:
-    # A menu shows the page's title and address on every page.
-    return (
-        HeaderMenuItem.objects.filter(link_page_id=page.pk).exists()
-        or FooterMenuItem.objects.filter(link_page_id=page.pk).exists()
-    )
+def page_published(*, page: Page) -> None:
+    """Wagtail published a page that is not an article (a section, the front page): section
+    names, the front page, the navigation and the menus appear on every page. Have the
+    worker withdraw it when it expires."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    if page.expire_at:
+        publication_schedule(at=page.expire_at)
 
 
-def menus_changed_purge() -> None:
+def page_withdrawn(*, page: Page) -> None:
+    """Wagtail unpublished a page that is not an article: every page may show it."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+
+
+def page_moved(*, page: Page) -> None:
+    """A page moved in the tree: every address under it and the navigation change, and its
+    articles may have moved into or out of a private section (the worker indexes them)."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    article_search_refresh_later(article_ids=selectors.article_ids_under(page))
+
+
+def revision_saved(*, revision: Revision) -> None:
+    """A revision approved to go live at a time: have the worker publish it then."""
+    if revision.approved_go_live_at:
+        publication_schedule(at=revision.approved_go_live_at)
+
+
+def page_restriction_saved(*, restriction: PageViewRestriction) -> None:
+    """A section or article made private (or its restriction changed): who may see it changes
+    what the navigation, lists and pages show, and its articles leave readers' search at
+    once (restricted articles are only deleted, which is quick)."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    article_search_refresh(article_ids=selectors.article_ids_under(restriction.page))
+
+
+def page_restriction_deleted(*, restriction: PageViewRestriction) -> None:
+    """A section or article public again: every page may show it; indexing a whole section
+    again is the worker's job."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    article_search_refresh_later(article_ids=selectors.article_ids_under(restriction.page))
+
+
+def site_changed() -> None:
+    """A site added, changed or deleted: every address, and the site lookup itself
+    (dateline.core.sites), depend on it. (Site settings purge themselves:
+    dateline.core.site_settings.)"""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+
+
+def menus_changed() -> None:
     """A menu item added, changed or removed (a settings save, or its page deleted): every
     page shows the menus."""
     page_cache_purge_on_commit(tags={SITE_TAG})
 
+
+def image_saved(*, image: NewsImage) -> None:
+    """An image saved: if it is the logo, every article's JSON-LD names its file
+    (publisher.logo), kept under the site tag."""
+    if selectors.image_is_logo(image):
+        page_cache_purge_on_commit(tags={SITE_TAG})
+
+
+# Names and bios appear on many pages (these edits are rare), and are words of their articles
+# in readers' search (topics' names and aliases, bylines) and in Wagtail's index (the admin's
+# page search), which a new name has no articles in yet.
+
+
+def topic_saved(*, topic: Topic, created: bool) -> None:
+    """A topic added or changed: purge every page; its articles are indexed again."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    article_search_refresh_later(article_ids=selectors.article_ids_carrying(topic))
+    if not created:
+        article_index_refresh_later(article_ids=selectors.article_ids_carrying(topic))
+
+
+def topic_deleting(*, topic: Topic) -> None:
+    """Before a topic is deleted, while its articles still carry it: they are indexed
+    again after the commit."""
+    article_search_refresh_later(article_ids=selectors.article_ids_carrying(topic))
+    article_index_refresh_later(article_ids=selectors.article_ids_carrying(topic))
+
+
+def author_saved(*, author: Author, created: bool) -> None:
+    """An author added or changed: purge every page; their articles are indexed again."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    article_search_refresh_later(article_ids=selectors.article_ids_carrying(author))
+    if not created:
+        article_index_refresh_later(article_ids=selectors.article_ids_carrying(author))
+
+
+def author_deleting(*, author: Author) -> None:
+    """Before an author is deleted (only one without bylines can be: they are protected)."""
+    article_search_refresh_later(article_ids=selectors.article_ids_carrying(author))
+
+
+def source_saved(*, source: Source, created: bool) -> None:
+    """A source added or changed: purge every page; the articles citing it are indexed again
+    in Wagtail's index (readers' search holds no source names)."""
+    page_cache_purge_on_commit(tags={SITE_TAG})
+    if not created:
+        article_index_refresh_later(article_ids=selectors.article_ids_carrying(source))
+
+
+# Search and scheduling --------------------------------------------------------------------
 
 SEARCH_CHUNK = 500
 
@@ -127,13 +219,11 @@ def article_search_refresh(*, article_ids: Iterable[int]) -> int:
 def article_search_refresh_later(*, article_ids: Iterable[int]) -> None:
     """Queue `article_search_refresh` for the worker after the commit: for changes that
     touch many articles at once (a topic renamed, a section made private)."""
-    from .tasks import refresh_article_search
-
     if not search.available():
         return
     ids = sorted(set(article_ids))
     if ids:
-        transaction.on_commit(lambda: refresh_article_search.enqueue(article_ids=ids))
+        transaction.on_commit(lambda: tasks.refresh_article_search.enqueue(article_ids=ids))
 
 
 def article_index_refresh(*, article_ids: Iterable[int]) -> int:
@@ -149,18 +239,14 @@ def article_index_refresh(*, article_ids: Iterable[int]) -> int:
 def article_index_refresh_later(*, article_ids: Iterable[int]) -> None:
     """Queue `article_index_refresh` for the worker after the commit (an author, a topic or
     a source renamed: each of their articles is indexed again)."""
-    from .tasks import refresh_article_index
-
     ids = sorted(set(article_ids))
     if ids:
-        transaction.on_commit(lambda: refresh_article_index.enqueue(article_ids=ids))
+        transaction.on_commit(lambda: tasks.refresh_article_index.enqueue(article_ids=ids))
 
 
 def publication_schedule(*, at: datetime) -> None:
     """Have the worker publish or withdraw what is due at `at`, without any cron."""
-    from .tasks import publish_scheduled_pages
-
-    transaction.on_commit(lambda: publish_scheduled_pages.using(run_after=at).enqueue())
+    transaction.on_commit(lambda: tasks.publish_scheduled_pages.using(run_after=at).enqueue())
 
 
 def scheduled_pages_publish() -> int:

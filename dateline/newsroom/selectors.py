@@ -14,7 +14,19 @@ from dateline.core.pagination import paginate
 from dateline.core.sites import site_tagged
 
 from . import search, structured_data
-from .models import ArticlePage, HomePage, NewsroomSettings, SectionPage, Topic, TopicAlias
+from .models import (
+    ArticlePage,
+    Author,
+    FooterMenuItem,
+    HeaderMenuItem,
+    HomePage,
+    NewsImage,
+    NewsroomSettings,
+    SectionPage,
+    Source,
+    Topic,
+    TopicAlias,
+)
 
 # The lead image for sharing (Open Graph, 16:9) and the three shapes Google asks of an
 # article's image (16:9, 4:3, 1:1, each well over 50,000 pixels), made in one go.
@@ -272,3 +284,60 @@ def topics_named(names: Iterable[str]) -> dict[str, Topic]:
     )
     found.update({alias.lower_name: alias.topic for alias in aliases})
     return found
+
+
+# What an editorial change touches: the lists to purge, the articles to index again.
+
+# What every new, changed or withdrawn article can appear in besides its own page.
+ARTICLE_LIST_TAGS = frozenset({"home", "archive", "feed", "sitemap"})
+
+
+def article_list_tags(*, article: ArticlePage) -> set[str]:
+    """The cache tags of every list the article appears in, as stored in the database."""
+    tags = set(ARTICLE_LIST_TAGS)
+    tags.update(
+        f"section:{pk}"
+        for pk in Page.objects.ancestor_of(article).type(SectionPage).values_list("pk", flat=True)
+    )
+    if article.pk:
+        tags.update(
+            f"topic:{pk}"
+            for pk in ArticlePage.topics.through.objects.filter(
+                articlepage_id=article.pk
+            ).values_list("topic_id", flat=True)
+        )
+        tags.update(
+            f"author:{pk}"
+            for pk in article.bylines.filter(author__isnull=False).values_list(
+                "author_id", flat=True
+            )
+        )
+    return tags
+
+
+def page_in_a_menu(*, page: Page) -> bool:
+    """Whether a header or footer menu links to the page (menus show on every page)."""
+    return (
+        HeaderMenuItem.objects.filter(link_page_id=page.pk).exists()
+        or FooterMenuItem.objects.filter(link_page_id=page.pk).exists()
+    )
+
+
+def image_is_logo(image: NewsImage) -> bool:
+    """Whether the image is a site's logo (named in every article's JSON-LD)."""
+    return NewsroomSettings.objects.filter(logo=image).exists()
+
+
+def article_ids_under(page: Page):
+    """The ids of the articles at or under `page` (a lazy query: SQLite never runs it)."""
+    return ArticlePage.objects.descendant_of(page, inclusive=True).values_list("pk", flat=True)
+
+
+# How articles carry each shared name: a byline's author, a topic, a source cited.
+ARTICLES_CARRYING = {Author: "bylines__author", Topic: "topics", Source: "citations__source"}
+
+
+def article_ids_carrying(name: Author | Topic | Source):
+    """The ids of the articles that carry this author, topic or source (a lazy query)."""
+    lookup = ARTICLES_CARRYING[type(name)]
+    return ArticlePage.objects.filter(**{lookup: name}).values_list("pk", flat=True)

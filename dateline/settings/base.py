@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "dateline.newsroom",
     "dateline.comments",
     "dateline.newsletter",
+    "dateline.demo",
     "wagtail.contrib.redirects",
     "wagtail.contrib.routable_page",
     "wagtail.contrib.settings",

@@ -1,1 +1,3 @@
-"""Real parts for the tests: servers started by a test on ports of their own."""
+"""Real parts for the tests and `make bench`: servers started on ports of their own (SMTP,
+nginx, PostgreSQL, Redis, whole throwaway sites). Tests and bench import it; app code never.
+"""

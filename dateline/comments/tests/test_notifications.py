@@ -29,7 +29,7 @@ def thread(article, policy):
 
 @pytest.fixture
 def article(db):
-    from dateline.newsroom.demo import _tree_root
+    from dateline.demo.actions import _tree_root
     from dateline.newsroom.tests.factories import make_article, make_section
 
     _tree_root()

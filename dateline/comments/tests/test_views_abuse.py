@@ -14,7 +14,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dateline.comments import actions
+from dateline.comments import actions, digests, selectors
 from dateline.comments.edit_tokens import COMMENTER_COOKIE_NAME
 from dateline.comments.models import Comment
 
@@ -51,7 +51,7 @@ class TestTrust:
         assert cookie["httponly"] and cookie["path"] == "/comments/" and cookie["samesite"] == "Lax"
         assert int(cookie["max-age"]) >= 180 * 24 * 3600
         # The database keeps the key's hash: a copy of it lets nobody post as this browser.
-        assert Comment.objects.latest("pk").commenter_key_hash == actions.token_hash(cookie.value)
+        assert Comment.objects.latest("pk").commenter_key_hash == digests.token_hash(cookie.value)
 
         impostor = Client(REMOTE_ADDR="198.51.100.66")
         response = impostor.post(
@@ -214,7 +214,7 @@ def test_the_ban_form_takes_a_prefix_and_explains_a_bad_one(client, moderator):
         "/admin/comments/bans/", {"ip": "2001:db8:7::/48", "duration": "7", "reason": "Botnet"}
     )
     assert response.status_code == 302
-    assert actions.active_ban(email="", ip="2001:db8:7:abcd::1") is not None
+    assert selectors.active_ban(email="", ip="2001:db8:7:abcd::1") is not None
     response = client.post(
         "/admin/comments/bans/", {"ip": "2001:db8::/8", "duration": "7", "reason": "Too wide"}
     )

@@ -8,6 +8,8 @@ import re
 import pytest
 from django.test import override_settings
 
+from dateline.testing.nginx import TEMPLATE
+
 MB = 1024 * 1024
 
 
@@ -65,8 +67,6 @@ def test_a_malformed_content_length_is_a_bad_request(client):
 def test_the_shipped_nginx_takes_the_admin_uploads_and_times_out_stalled_bodies(settings):
     """deploy/nginx.conf.template reads bodies whole (the app servers behind it run WSGI and
     would give a thread to a slow body): as large as the admin may send, no stall for ever."""
-    from bench.serving import TEMPLATE
-
     template = TEMPLATE.read_text()
     size = re.search(r"^\s*client_max_body_size (\d+)m;", template, re.MULTILINE)
     assert size and int(size[1]) * MB == settings.REQUEST_BODY_MAX_BYTES_BY_PATH["/admin/"]

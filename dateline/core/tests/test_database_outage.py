@@ -14,7 +14,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from dateline.testing import postgres
+from dateline.testing.ports import free_port
 from dateline.testing.server import get
 from dateline.testing.workers import ROOT, manage, site_env
 
@@ -35,7 +35,7 @@ make_article(section, title="Never read before the outage", slug="never-read")
 
 @contextlib.contextmanager
 def granian(env: dict, log_path: Path) -> Iterator[int]:
-    port = postgres.free_port()
+    port = free_port()
     with log_path.open("ab") as log:  # the child keeps its own handle
         process = subprocess.Popen(
             [GRANIAN, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),

@@ -26,7 +26,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture
 def demo_site(transactional_db):
-    from dateline.newsroom.demo import demo_content_load
+    from dateline.demo.actions import demo_content_load
 
     demo_content_load()
 

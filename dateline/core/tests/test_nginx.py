@@ -11,9 +11,11 @@ import time
 import pytest
 from django.core.signals import request_started
 
-from bench.http_tools import get
+from dateline.demo.actions import demo_content_load
 from dateline.newsroom.actions import article_publish
 from dateline.newsroom.models import ArticlePage
+from dateline.testing.nginx import get, nginx, nginx_conf
+from dateline.testing.ports import free_port
 
 ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -35,11 +37,6 @@ def app_requests():
 @pytest.fixture
 def front(live_server, tmp_path):
     """nginx on a free port with the shipped configuration, the live server behind it."""
-    from bench.http_tools import nginx
-    from bench.serving import nginx_conf
-    from bench.site import free_port
-    from dateline.newsroom.demo import demo_content_load
-
     demo_content_load()
     static = tmp_path / "static" / "css"
     static.mkdir(parents=True)

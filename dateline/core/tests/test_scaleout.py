@@ -2,8 +2,8 @@
 behind the shipped nginx. Publishing, comments, signups and a newsletter send each cross
 processes: an action in one, its effect seen through nginx from the others.
 
-It builds a site of its own (bench.site: its own database and Redis db), so it runs in the
-PostgreSQL pass of the suite only.
+It builds a site of its own (dateline.testing.site: its own database and Redis db), so it
+runs in the PostgreSQL pass of the suite only.
 """
 
 import dataclasses
@@ -17,7 +17,10 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from django.conf import settings
 
-from conftest import smtp_sink
+from dateline.testing.nginx import nginx, nginx_conf
+from dateline.testing.ports import free_port
+from dateline.testing.site import backends, fresh_site, run_python, served, task_workers
+from dateline.testing.smtp import smtp_sink
 
 ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
 pytestmark = pytest.mark.skipif(
@@ -60,17 +63,11 @@ class Front:
 
 
 def shell(site, code: str) -> str:
-    from bench.site import run_python
-
     return run_python(site.env, code)
 
 
 @pytest.fixture
 def scaled_out(tmp_path):
-    from bench.http_tools import nginx
-    from bench.serving import nginx_conf
-    from bench.site import backends, free_port, fresh_site, served, task_workers
-
     backend = backends()[0][-1]
     assert backend.redis_url, "PostgreSQL and Redis are needed for the scale-out setup"
     with (

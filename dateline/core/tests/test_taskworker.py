@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from subprocess import Popen
 
-from conftest import smtp_sink
+from dateline.testing.smtp import smtp_sink
 from dateline.testing.workers import manage, site_env, start_worker, stop_workers
 
 SETUP = """

@@ -1,12 +1,83 @@
-"""Every change to the mailing list and its sends: subscribers, campaigns, deliveries, events."""
+"""Every change to the mailing list and its sends: subscribers, imports, campaigns,
+deliveries, events. Reads are in dateline.newsletter.selectors."""
 
-from .campaigns import *  # noqa: F403
-from .campaigns import __all__ as _campaigns
-from .delivery import *  # noqa: F403
-from .delivery import __all__ as _delivery
-from .events import *  # noqa: F403
-from .events import __all__ as _events
-from .subscribers import *  # noqa: F403
-from .subscribers import __all__ as _subscribers
+from ..errors import CampaignError, SignupRefused
+from .campaigns import (
+    article_alert_queue,
+    article_alert_send,
+    campaign_cancel,
+    campaign_delete,
+    campaign_pause,
+    campaign_resume,
+    campaign_schedule,
+    campaign_start,
+    campaign_start_scheduled,
+    campaign_test_send,
+    campaign_unschedule,
+    deliveries_in_doubt_resend,
+    digests_schedule,
+    digests_send_due,
+)
+from .delivery import (
+    DeliverOutcome,
+    campaign_deliver,
+    campaign_finish_if_done,
+    campaign_wake_up,
+    deliveries_claim,
+    deliveries_recover,
+)
+from .events import mail_event_record, tracking_event_record
+from .imports import ImportReport, subscribers_import
+from .subscribers import (
+    Confirmed,
+    address_suppress,
+    address_unsuppress,
+    pending_subscribers_purge,
+    subscriber_confirm,
+    subscriber_delete,
+    subscriber_email_change,
+    subscriber_email_change_request,
+    subscriber_preferences_set,
+    subscriber_signup,
+    subscriber_unsubscribe,
+)
 
-__all__ = [*_subscribers, *_campaigns, *_delivery, *_events]
+__all__ = [
+    "CampaignError",
+    "Confirmed",
+    "DeliverOutcome",
+    "ImportReport",
+    "SignupRefused",
+    "address_suppress",
+    "address_unsuppress",
+    "article_alert_queue",
+    "article_alert_send",
+    "campaign_cancel",
+    "campaign_delete",
+    "campaign_deliver",
+    "campaign_finish_if_done",
+    "campaign_pause",
+    "campaign_resume",
+    "campaign_schedule",
+    "campaign_start",
+    "campaign_start_scheduled",
+    "campaign_test_send",
+    "campaign_unschedule",
+    "campaign_wake_up",
+    "deliveries_claim",
+    "deliveries_in_doubt_resend",
+    "deliveries_recover",
+    "digests_schedule",
+    "digests_send_due",
+    "mail_event_record",
+    "pending_subscribers_purge",
+    "subscriber_confirm",
+    "subscriber_delete",
+    "subscriber_email_change",
+    "subscriber_email_change_request",
+    "subscriber_preferences_set",
+    "subscriber_signup",
+    "subscriber_unsubscribe",
+    "subscribers_import",
+    "tracking_event_record",
+]

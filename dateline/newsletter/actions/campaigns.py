@@ -2,41 +2,43 @@
 
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.log_actions import log
 
-from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once
+from dateline.newsroom.models import ArticlePage, SectionPage
 
+# A module, not its tasks: dateline.newsletter.tasks imports these actions.
+from .. import tasks
+from ..addresses import email_normalise
 from ..content import ArticleItem, article_items, message_build, variant_render
+from ..errors import CampaignError
 from ..models import (
     Campaign,
     CampaignArticle,
     CampaignVariant,
     Delivery,
-    Frequency,
     Newsletter,
     Subscriber,
     Subscription,
 )
-from ..selectors import campaign_articles, recipients
-from .subscribers import email_normalise
+from ..schedules import digest_period, digest_slot, instant
+from ..selectors import campaign_articles, campaign_problems, recipients
 
 CStatus = Campaign.Status
 DStatus = Delivery.Status
 FREEZE_CHUNK = 2000
 
 __all__ = [
-    "CampaignError",
+    "article_alert_queue",
     "article_alert_send",
     "campaign_cancel",
     "campaign_delete",
     "campaign_pause",
-    "campaign_problems",
     "campaign_resume",
     "campaign_schedule",
     "campaign_start",
@@ -44,33 +46,9 @@ __all__ = [
     "campaign_test_send",
     "campaign_unschedule",
     "deliveries_in_doubt_resend",
-    "digest_slot",
     "digests_schedule",
     "digests_send_due",
-    "recipients",
 ]
-
-
-class CampaignError(Refused):
-    """A send that cannot start or change as asked."""
-
-
-def campaign_problems(campaign: Campaign) -> list[str]:
-    """Why the campaign cannot go out as it stands (empty if it can)."""
-    problems = []
-    items = list(campaign.items.select_related("article"))
-    if campaign.kind == Campaign.Kind.ISSUE and not items:
-        problems.append("Pick at least one article.")
-    for item in items:
-        if item.article is None:
-            problems.append(
-                f"“{item.headline or 'An article'}” was deleted: remove it from the issue."
-            )
-        elif not item.article.live:
-            problems.append(f"“{item.article.title}” is not published: publish it or remove it.")
-    if not campaign.newsletter.is_active:
-        problems.append(f"The newsletter “{campaign.newsletter}” is switched off.")
-    return problems
 
 
 def _freeze(
@@ -123,13 +101,13 @@ def _freeze(
 
 def _deliver_soon(campaign: Campaign, total: int) -> None:
     """Enqueue as many delivering tasks as connections may be used (after the commit)."""
-    from ..tasks import deliver_campaign
-
     workers = min(
         settings.NEWSLETTER_CONNECTIONS, math.ceil(total / settings.NEWSLETTER_BATCH_SIZE)
     )
     pk = campaign.pk
-    transaction.on_commit(lambda: [deliver_campaign.enqueue(pk) for _ in range(max(workers, 1))])
+    transaction.on_commit(
+        lambda: [tasks.deliver_campaign.enqueue(pk) for _ in range(max(workers, 1))]
+    )
 
 
 def _launch(campaign: Campaign, variant_for, *, with_sections: bool = False) -> int:
@@ -168,8 +146,6 @@ def campaign_start(*, campaign: Campaign, by=None) -> Campaign:
 @transaction.atomic
 def campaign_schedule(*, campaign: Campaign, at: datetime, by=None) -> Campaign:
     """Have the worker start the send at `at`."""
-    from ..tasks import start_scheduled_campaign
-
     campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     if campaign.status not in {CStatus.DRAFT, CStatus.SCHEDULED}:
         raise CampaignError("Only a draft can be scheduled.")
@@ -180,7 +156,7 @@ def campaign_schedule(*, campaign: Campaign, at: datetime, by=None) -> Campaign:
     campaign.status, campaign.scheduled_at = CStatus.SCHEDULED, at
     campaign.save(update_fields=["status", "scheduled_at"])
     pk = campaign.pk
-    transaction.on_commit(lambda: start_scheduled_campaign.using(run_after=at).enqueue(pk))
+    transaction.on_commit(lambda: tasks.start_scheduled_campaign.using(run_after=at).enqueue(pk))
     return campaign
 
 
@@ -319,6 +295,14 @@ def campaign_test_send(*, campaign: Campaign, to: str | Sequence[str]) -> list[s
 # Breaking news ---------------------------------------------------------------------------
 
 
+def article_alert_queue(*, article: ArticlePage) -> None:
+    """Wagtail published an article: if its editor ticked "send as alert", have the worker
+    email it to every breaking-news list after the commit (`article_alert_send`, once)."""
+    if article.send_as_alert:
+        pk = article.pk
+        transaction.on_commit(lambda: tasks.send_article_alert.enqueue(pk))
+
+
 def article_alert_send(*, article) -> list[Campaign]:
     """Email a just-published article to every breaking-news list, once per article."""
     started = []
@@ -346,34 +330,7 @@ def article_alert_send(*, article) -> list[Campaign]:
 # Digests ---------------------------------------------------------------------------------
 
 
-def _period(newsletter: Newsletter) -> timedelta:
-    return timedelta(days=7 if newsletter.frequency == Frequency.WEEKLY else 1)
-
-
-def digest_slot(newsletter: Newsletter, now: datetime) -> datetime:
-    """The latest time at or before `now` that this digest was due, in the site's zone.
-
-    Compared as instants, not wall-clock times; a time that does not exist on a spring-
-    forward day is taken as the same instant moved forward (02:30 becomes 03:30).
-    """
-    zone = timezone.get_default_timezone()
-    local = now.astimezone(zone)
-    day = local.date()
-    if newsletter.frequency == Frequency.WEEKLY:
-        day -= timedelta(days=(local.weekday() - newsletter.send_weekday) % 7)
-    slot = _instant(day, newsletter.send_time, zone)
-    if slot > now:
-        slot = _instant(day - _period(newsletter), newsletter.send_time, zone)
-    return slot
-
-
-def _instant(day: date, at: time, zone: tzinfo) -> datetime:
-    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC).astimezone(zone)
-
-
 def _digest_items(start: datetime, end: datetime) -> list[ArticleItem]:
-    from dateline.newsroom.models import ArticlePage
-
     articles = (
         ArticlePage.objects.live()
         .filter(first_published_at__gte=start, first_published_at__lt=end)
@@ -386,8 +343,6 @@ def _digest_items(start: datetime, end: datetime) -> list[ArticleItem]:
 
 
 def _digest_start(campaign: Campaign) -> int:
-    from dateline.newsroom.models import SectionPage
-
     items = _digest_items(campaign.period_start, campaign.period_end)
     paths = dict(SectionPage.objects.values_list("pk", "path"))
     variants: dict[frozenset[int], CampaignVariant | None] = {}
@@ -441,7 +396,9 @@ def digests_send_due(*, now: datetime | None = None) -> list[Campaign]:
                     kind=Campaign.Kind.DIGEST,
                     key=f"digest:{newsletter.pk}:{slot.isoformat()}",
                     subject=newsletter.name,
-                    period_start=previous.period_end if previous else slot - _period(newsletter),
+                    period_start=previous.period_end
+                    if previous
+                    else slot - digest_period(newsletter),
                     period_end=slot,
                 )
                 if not _digest_start(campaign):
@@ -456,12 +413,10 @@ def digests_send_due(*, now: datetime | None = None) -> list[Campaign]:
 
 def digests_schedule(*, now: datetime | None = None) -> datetime | None:
     """Have the worker run the digests at the next slot of any of them (no cron needed)."""
-    from ..tasks import send_due_digests
-
     now = now or timezone.now()
     zone = timezone.get_default_timezone()
     slots = [
-        _instant(digest_slot(n, now).date() + _period(n), n.send_time, zone)
+        instant(digest_slot(n, now).date() + digest_period(n), n.send_time, zone)
         for n in Newsletter.objects.filter(kind=Newsletter.Kind.DIGEST, is_active=True)
     ]
     if not slots:
@@ -470,7 +425,7 @@ def digests_schedule(*, now: datetime | None = None) -> datetime | None:
 
     def enqueue_once() -> None:
         if claim_once(f"newsletter:digests-at:{at.isoformat()}", 8 * 24 * 3600):
-            send_due_digests.using(run_after=at).enqueue()
+            tasks.send_due_digests.using(run_after=at).enqueue()
 
     transaction.on_commit(enqueue_once)
     return at

@@ -14,21 +14,19 @@ Every confirmed subscriber gets each message once, as far as SMTP allows:
 - Whether the subscriber may still be mailed (confirmed, subscribed, not suppressed) is
   checked in the very UPDATE that marks the row ATTEMPTING, so an unsubscribe takes effect
   even in the middle of a send.
+
+The mail servers (connections, their slots and rate, what an answer means) are
+dateline.newsletter.transport; this module decides what becomes of each delivery row.
 """
 
 import functools
 import logging
-import os
-import smtplib
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import environ
-from anymail.exceptions import AnymailError, AnymailRecipientsRefused
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import F, Q
@@ -36,19 +34,18 @@ from django.utils import timezone
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from dateline.core.processes import HOST, process_is_gone
-from dateline.core.ratelimit import claim_once, claim_release, claim_renew, rate_limit_hit
-
+# tasks as a module, not its tasks: dateline.newsletter.tasks imports these actions.
+from .. import tasks, transport
 from ..content import message_build
+from ..leases import claim_is_dead, lease, worker_token
 from ..models import Campaign, CampaignVariant, Delivery, Subscriber, Subscription
 from ..models import SuppressedAddress as Suppressed
+from ..transport import ConnectionTrouble
 from .subscribers import address_suppress
 
 log = logging.getLogger(__name__)
 DStatus = Delivery.Status
 
-
-SMTP_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 IN_DOUBT_NOTE = (
     "The worker stopped after handing this message to the mail server and before recording "
     "the answer: it may or may not have been delivered."
@@ -65,17 +62,10 @@ __all__ = [
     "DeliverOutcome",
     "campaign_deliver",
     "campaign_finish_if_done",
-    "campaign_next_due",
     "campaign_wake_up",
     "deliveries_claim",
     "deliveries_recover",
-    "worker_token",
 ]
-
-
-class ConnectionTrouble(Exception):
-    """The mail server cannot be used now (unreachable, refuses our sender or login): nothing
-    about the recipient, so the batch goes back to the queue for later."""
 
 
 @dataclass
@@ -88,21 +78,6 @@ class DeliverOutcome:
     errors: list[str] = field(default_factory=list)
 
 
-def worker_token() -> str:
-    """Who holds a claim: this machine and process, and a random part for each run."""
-    return f"{HOST}:{os.getpid()}:{os.urandom(4).hex()}"
-
-
-def _claim_is_dead(claim: str) -> bool:
-    host, _, rest = claim.partition(":")
-    pid = rest.partition(":")[0]
-    return pid.isdigit() and process_is_gone(host, int(pid))
-
-
-def lease() -> timedelta:
-    return timedelta(seconds=settings.NEWSLETTER_CLAIM_SECONDS)
-
-
 def deliveries_recover(*, campaign_id: int) -> tuple[int, int]:
     """Free the rows of workers that stopped: (returned to the queue, now in doubt).
 
@@ -112,7 +87,7 @@ def deliveries_recover(*, campaign_id: int) -> tuple[int, int]:
     held = Delivery.objects.filter(
         campaign_id=campaign_id, status__in=[DStatus.CLAIMED, DStatus.ATTEMPTING]
     )
-    dead = [c for c in held.values_list("claim", flat=True).distinct() if _claim_is_dead(c)]
+    dead = [c for c in held.values_list("claim", flat=True).distinct() if claim_is_dead(c)]
     stale = held.filter(Q(claim_expires_at__lt=now) | Q(claim__in=dead))
     with transaction.atomic():
         cancelled = Campaign.objects.filter(
@@ -178,18 +153,6 @@ def campaign_finish_if_done(*, campaign_id: int) -> bool:
     return True
 
 
-def campaign_next_due(*, campaign_id: int):
-    """When the earliest waiting delivery may be tried (None if none is waiting)."""
-    return (
-        Delivery.objects.filter(
-            campaign_id=campaign_id, status__in=[DStatus.QUEUED, DStatus.DEFERRED]
-        )
-        .order_by("next_attempt_at")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-
-
 def campaign_wake_up(*, campaign_id: int, at: datetime) -> bool:
     """Have a delivering task run at `at`, unless one is queued to run by then already;
     whether one was queued.
@@ -199,117 +162,19 @@ def campaign_wake_up(*, campaign_id: int, at: datetime) -> bool:
     itself: the task asking is running, not queued, so it never stands in for the wake-up
     it asks for, whatever second that falls in.
     """
-    from ..tasks import deliver_campaign
-
     with transaction.atomic():
         locked = Campaign.objects.select_for_update().filter(pk=campaign_id)
         if locked.values_list("pk", flat=True).first() is None:
             return False
         queued = DBTaskResult.objects.filter(
             status=TaskResultStatus.READY,
-            task_path=deliver_campaign.module_path,
+            task_path=tasks.deliver_campaign.module_path,
             args_kwargs__args=[campaign_id],
         ).filter(Q(run_after__lte=at) | Q(run_after=get_date_max()))
         if queued.exists():
             return False
-        deliver_campaign.using(run_after=at).enqueue(campaign_id)
+        tasks.deliver_campaign.using(run_after=at).enqueue(campaign_id)
     return True
-
-
-# The mail servers -----------------------------------------------------------------------
-
-
-def connection_open(slot: int):
-    """A connection to the server for `slot`: NEWSLETTER_EMAIL_URLS in turn, else EMAIL_URL."""
-    urls = settings.NEWSLETTER_EMAIL_URLS
-    options: dict = {}
-    if urls:
-        config = environ.Env.email_url_config(urls[slot % len(urls)])
-        backend = config["EMAIL_BACKEND"]
-        options = {
-            "host": config.get("EMAIL_HOST"),
-            "port": config.get("EMAIL_PORT"),
-            "username": config.get("EMAIL_HOST_USER"),
-            "password": config.get("EMAIL_HOST_PASSWORD"),
-            "use_tls": config.get("EMAIL_USE_TLS", False),
-            "use_ssl": config.get("EMAIL_USE_SSL", False),
-        }
-    else:
-        backend = settings.EMAIL_BACKEND
-    if backend == SMTP_BACKEND:
-        # Knows when a message was handed over; signs when DKIM is configured.
-        backend = "dateline.newsletter.smtp.BulkEmailBackend"
-        options["timeout"] = settings.NEWSLETTER_SMTP_TIMEOUT
-    try:
-        connection = get_connection(backend, fail_silently=False, **options)
-        connection.open()
-    except (OSError, smtplib.SMTPException, AnymailError) as exc:
-        raise ConnectionTrouble(f"Could not connect to the mail server: {exc}") from exc
-    except (ImportError, ValueError, TypeError) as exc:
-        raise ConnectionTrouble(f"The mail settings are wrong: {exc}") from exc
-    return connection
-
-
-def connection_slot(token: str) -> int | None:
-    """One of NEWSLETTER_CONNECTIONS slots across every worker, or None if all are taken."""
-    for slot in range(settings.NEWSLETTER_CONNECTIONS):
-        if claim_once(f"newsletter:slot:{slot}", settings.NEWSLETTER_CLAIM_SECONDS):
-            return slot
-    return None
-
-
-def throttle() -> None:
-    """At most NEWSLETTER_RATE messages a second across every worker (0: no limit)."""
-    rate = settings.NEWSLETTER_RATE
-    while rate and rate_limit_hit(scope="newsletter-send", key="all", limits=[(rate, 1)]):
-        time.sleep(1 - time.time() % 1)
-
-
-def _reply(code: int, text) -> str:
-    return f"{code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
-
-
-def _about_the_recipient(code: int, reply: str) -> bool:
-    """A permanent refusal of the address itself (RFC 3463 5.1.x, 5.2.1), not of the mail."""
-    enhanced = reply.split(maxsplit=2)[1] if len(reply.split()) > 1 else ""
-    if enhanced[:2] == "5." and enhanced.count(".") == 2:
-        return enhanced.startswith("5.1.") or enhanced == "5.2.1"
-    return code in (550, 551, 553)
-
-
-def classify(exc: Exception) -> tuple[str, str]:
-    """What a failed send means, and the server's words.
-
-    - "bounce": the address is refused for good (suppress it);
-    - "refused": this message is refused for good, the address is not at fault;
-    - "temporary": try this one again later;
-    - "connection": the connection broke (reconnect; retry unless it was handed over);
-    - "server": the server will not take mail from us now (stop, retry the batch later).
-    """
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, text = next(iter(exc.recipients.values()))
-        reply = _reply(code, text)
-        if code < 500:
-            return "temporary", reply
-        return ("bounce" if _about_the_recipient(code, reply) else "refused"), reply
-    if isinstance(exc, smtplib.SMTPDataError):
-        reply = _reply(exc.smtp_code, exc.smtp_error)
-        return ("refused" if exc.smtp_code >= 500 else "temporary"), reply
-    if isinstance(
-        exc,
-        smtplib.SMTPSenderRefused | smtplib.SMTPAuthenticationError | smtplib.SMTPHeloError,
-    ):
-        return "server", _reply(exc.smtp_code, exc.smtp_error)
-    if isinstance(exc, AnymailRecipientsRefused):
-        return "bounce", str(exc)
-    if isinstance(exc, AnymailError):
-        status = getattr(exc, "status_code", None)
-        # Refused credentials, a rate limit or a setting the service does not support are
-        # about the account; other answers about this message.
-        if status in (401, 403, 429) or status is None or status >= 500:
-            return "server", str(exc)
-        return "temporary", str(exc)
-    return "connection", f"{type(exc).__name__}: {exc}"
 
 
 # The worker loop ------------------------------------------------------------------------
@@ -472,7 +337,7 @@ def _keep_lease(batch: _Batch, ids: list[int]) -> None:
     Delivery.objects.filter(pk__in=ids, claim=batch.token, status=DStatus.CLAIMED).update(
         claim_expires_at=timezone.now() + lease()
     )
-    claim_renew(f"newsletter:slot:{batch.slot}", settings.NEWSLETTER_CLAIM_SECONDS)
+    transport.connection_slot_renew(batch.slot)
     batch.renewed = time.monotonic()
 
 
@@ -489,49 +354,42 @@ def _send_one(batch: _Batch, delivery: Delivery, variant: CampaignVariant) -> No
         _record_failure(batch, delivery, "broken", f"Could not build the message: {exc}")
         return
     if batch.connection is None:
-        batch.connection = connection_open(batch.slot)
-    message.connection = batch.connection
-    try:
-        batch.connection.send_messages([message])
-    except Exception as exc:
-        handed_over = bool(getattr(batch.connection, "handed_over", False))
-        kind, reply = classify(exc)
-        if kind == "connection":
-            _close(batch)
-            batch.outcome.errors.append(reply)
-            if handed_over:
-                _record_in_doubt(batch, delivery, reply)
-                return
-        if kind == "server":
-            raise ConnectionTrouble(f"The mail server refuses to take our mail: {reply}") from exc
-        if kind == "connection" and not isinstance(
-            exc, smtplib.SMTPException | OSError | AnymailError
-        ):
-            log.exception("Campaign %s: delivery %s failed", batch.campaign.pk, delivery.pk)
-            kind = "broken"
-        _record_failure(batch, delivery, "temporary" if kind == "connection" else kind, reply)
-        batch.refusals_in_a_row = batch.refusals_in_a_row + 1 if kind == "refused" else 0
-        if batch.refusals_in_a_row >= REFUSALS_BEFORE_PAUSE:
-            Campaign.objects.filter(pk=batch.campaign.pk, status=Campaign.Status.SENDING).update(
-                status=Campaign.Status.PAUSED,
-                last_error=f"Paused: the mail server refused {REFUSALS_BEFORE_PAUSE} messages "
-                f"in a row, the last with “{reply}”"[:500],
-            )
-            batch.outcome.stopped = str(Campaign.Status.PAUSED)
-            raise CampaignStopped from exc
+        batch.connection = transport.connection_open(batch.slot)
+    answer = transport.message_send(batch.connection, message)
+    if answer.kind == "sent":
+        batch.refusals_in_a_row = 0
+        batch.sent_pending = (delivery.pk, answer.provider_id)
         return
-    batch.refusals_in_a_row = 0
-    status = getattr(message, "anymail_status", None)
-    provider_id = status.message_id if status and status.message_id is not None else ""
-    batch.sent_pending = (delivery.pk, str(provider_id))
+    kind, reply = answer.kind, answer.reply
+    if kind == "connection":
+        _close(batch)
+        batch.outcome.errors.append(reply)
+        if answer.handed_over:
+            _record_in_doubt(batch, delivery, reply)
+            return
+    if kind == "connection" and answer.unexpected:
+        log.error(
+            "Campaign %s: delivery %s failed",
+            batch.campaign.pk,
+            delivery.pk,
+            exc_info=answer.error,
+        )
+        kind = "broken"
+    _record_failure(batch, delivery, "temporary" if kind == "connection" else kind, reply)
+    batch.refusals_in_a_row = batch.refusals_in_a_row + 1 if kind == "refused" else 0
+    if batch.refusals_in_a_row >= REFUSALS_BEFORE_PAUSE:
+        Campaign.objects.filter(pk=batch.campaign.pk, status=Campaign.Status.SENDING).update(
+            status=Campaign.Status.PAUSED,
+            last_error=f"Paused: the mail server refused {REFUSALS_BEFORE_PAUSE} messages "
+            f"in a row, the last with “{reply}”"[:500],
+        )
+        batch.outcome.stopped = str(Campaign.Status.PAUSED)
+        raise CampaignStopped from answer.error
 
 
 def _close(batch: _Batch) -> None:
     if batch.connection is not None:
-        try:
-            batch.connection.close()
-        except Exception:  # a broken connection may fail to close too
-            log.debug("closing a broken connection failed", exc_info=True)
+        transport.connection_close(batch.connection)
         batch.connection = None
 
 
@@ -573,7 +431,7 @@ def _batch_send(batch: _Batch, ids: list[int]) -> None:
                 with transaction.atomic():
                     recorded = _write_sent(batch)
                 _sent_committed(batch, recorded)
-            throttle()
+            transport.throttle()
             if not _begin(batch, delivery_id):
                 continue
             delivery = deliveries[delivery_id]
@@ -611,7 +469,7 @@ def campaign_deliver(
     if campaign.status != Campaign.Status.SENDING:
         outcome.stopped = campaign.status
         return outcome
-    slot = connection_slot(token)
+    slot = transport.connection_slot(token)
     if slot is None:
         outcome.stopped = "no free connection"
         return outcome
@@ -631,7 +489,7 @@ def campaign_deliver(
                 deliveries_recover(campaign_id=campaign_id)
     finally:
         _close(batch)
-        claim_release(f"newsletter:slot:{slot}")
+        transport.connection_slot_release(slot)
     if outcome.errors:
         Campaign.objects.filter(pk=campaign_id).update(last_error=outcome.errors[-1][:500])
     campaign_finish_if_done(campaign_id=campaign_id)

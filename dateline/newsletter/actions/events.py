@@ -7,16 +7,12 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from ..addresses import email_key, email_normalise
 from ..content import message_id_read
+from ..errors import SignupRefused
 from ..models import Delivery, MailEvent, SuppressedAddress
-from .subscribers import (
-    SignupRefused,
-    address_suppress,
-    email_key,
-    email_normalise,
-    subscriber_by_email,
-    subscriber_unsubscribe,
-)
+from ..selectors import delivery_for_message, subscriber_by_email
+from .subscribers import address_suppress, subscriber_unsubscribe
 
 log = logging.getLogger(__name__)
 Kind = MailEvent.Kind
@@ -32,16 +28,6 @@ TRACKING_KINDS = {
 }
 # Some services report soft bounces as "bounced"; their own type says which it was.
 SOFT_ESP_TYPES = {"SoftBounce", "Transient", "DnsError", "soft", "soft_bounce", "soft-bounce"}
-
-
-def _delivery(message_id: str, provider_message_id: str) -> Delivery | None:
-    deliveries = Delivery.objects.select_related("subscriber")
-    if ours := message_id_read(message_id):
-        campaign_id, subscriber_id = ours
-        return deliveries.filter(campaign_id=campaign_id, subscriber_id=subscriber_id).first()
-    if provider_message_id:
-        return deliveries.filter(provider_message_id=provider_message_id).first()
-    return None
 
 
 @transaction.atomic
@@ -66,7 +52,7 @@ def mail_event_record(
     reader, whatever address the report names.
     """
     at = at or timezone.now()
-    delivery = _delivery(message_id, provider_message_id)
+    delivery = delivery_for_message(message_id, provider_message_id)
     if ours_only:
         if delivery is None or not message_id_read(message_id):
             log.info("A %s from %s is not about one of our messages: ignored", kind, source)

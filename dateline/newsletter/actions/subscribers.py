@@ -7,7 +7,6 @@ until the mail server takes them, daily caps counted only then) and made by
 dateline.newsletter.notifications when they go.
 """
 
-import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,129 +16,52 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from wagtail.models import Site
 
-from dateline.core import addresses
 from dateline.core.actions import email_queue
-from dateline.core.email import Cap
-from dateline.core.errors import Refused
 from dateline.core.ratelimit import claim_once
+from dateline.newsroom.models import SectionPage
 
+# A module, not its tasks: dateline.newsletter.tasks imports these actions.
+from .. import tasks
+from ..addresses import email_key, email_normalise, mailbox_cap
+from ..errors import SignupRefused
+from ..hashes import ip_hash
 from ..models import (
     ConsentRecord,
     Delivery,
-    MailingListSettings,
     Newsletter,
     Subscriber,
     Subscription,
     SuppressedAddress,
+)
+from ..selectors import (
+    chosen_newsletters,
+    is_suppressed,
+    list_settings,
+    may_email,
+    subscriber_by_email,
 )
 
 Status = Subscriber.Status
 
 __all__ = [
     "Confirmed",
-    "ImportReport",
-    "SignupRefused",
     "address_suppress",
     "address_unsuppress",
-    "at_blocked_domain",
-    "chosen_newsletters",
-    "email_key",
-    "email_normalise",
-    "ip_hash",
-    "is_suppressed",
-    "list_settings",
-    "mailbox_cap",
-    "mailbox_key",
-    "may_email",
     "pending_subscribers_purge",
-    "subscriber_by_email",
     "subscriber_confirm",
     "subscriber_delete",
     "subscriber_email_change",
     "subscriber_email_change_request",
-    "subscriber_export",
-    "subscriber_keys",
     "subscriber_preferences_set",
     "subscriber_signup",
     "subscriber_unsubscribe",
-    "subscribers_import",
 ]
-
-
-class SignupRefused(Refused):
-    """A signup or preference change the list will not take."""
 
 
 @dataclass(frozen=True)
 class Confirmed:
     subscriber: Subscriber
     already: bool
-
-
-def email_normalise(email: str) -> str:
-    """The address in the site's one normal form; SignupRefused says what is wrong."""
-    if len(email) > addresses.MAX_LENGTH:
-        raise SignupRefused("That email address is too long.")
-    try:
-        return addresses.email_normalise(email)
-    except addresses.BadAddress as bad:
-        raise SignupRefused(f"That is not an email address we can use: {bad.message}") from None
-
-
-def email_key(email: str) -> str:
-    return email.lower()
-
-
-def mailbox_key(email: str) -> str:
-    """The mailbox behind an address: "Jo+news@X.org" and "jo+other@x.org" are one inbox."""
-    local, _, domain = email.lower().rpartition("@")
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
-def subscriber_by_email(email: str):
-    return Subscriber.objects.filter(email_key=email_key(email))
-
-
-def is_suppressed(email: str) -> bool:
-    return SuppressedAddress.objects.filter(email_key=email_key(email)).exists()
-
-
-def list_settings(site: Site | None = None) -> MailingListSettings:
-    return MailingListSettings.for_site(site or Site.objects.filter(is_default_site=True).first())
-
-
-def at_blocked_domain(email: str, blocked: set[str]) -> bool:
-    domain = email.rsplit("@", 1)[1].lower()
-    return any(domain == entry or domain.endswith("." + entry) for entry in blocked)
-
-
-def may_email(email: str, *, blocked: set[str] | None = None) -> bool:
-    """Not suppressed and not at a blocked domain (`blocked`: the site's, unless given)."""
-    if blocked is None:
-        blocked = list_settings().blocked()
-    return not is_suppressed(email) and not at_blocked_domain(email, blocked)
-
-
-def mailbox_cap(scope: str, email: str) -> Cap:
-    """At most NEWSLETTER_CONFIRMATIONS_PER_DAY such emails a day to one mailbox, counted
-    when handed to the mail server (dateline.core.email)."""
-    return Cap(
-        f"newsletter:{scope}:{mailbox_key(email)}", settings.NEWSLETTER_CONFIRMATIONS_PER_DAY
-    )
-
-
-def ip_hash(ip: str | None) -> str:
-    if not ip:
-        return ""
-    return hmac.new(settings.SECRET_KEY.encode(), f"ip:{ip}".encode(), "sha256").hexdigest()
-
-
-def chosen_newsletters(slugs: Iterable[str] | None) -> list[Newsletter]:
-    """The newsletters a form chose; None when it offered no choice: the default ones."""
-    active = Newsletter.objects.filter(is_active=True)
-    if slugs is None:
-        return list(active.filter(selected_by_default=True))
-    return list(active.filter(slug__in=list(slugs)))
 
 
 def subscriber_signup(
@@ -208,10 +130,8 @@ def subscriber_signup(
 def _purge_schedule(*, now: datetime) -> None:
     # Signups are what leave pending addresses behind: the first of each day has the worker
     # forget those that never confirmed. No cron needed.
-    from ..tasks import purge_pending_subscribers
-
     if claim_once(f"newsletter:purge-scheduled:{now:%Y-%m-%d}", 2 * 24 * 3600):
-        purge_pending_subscribers.using(run_after=now + timedelta(hours=1)).enqueue()
+        tasks.purge_pending_subscribers.using(run_after=now + timedelta(hours=1)).enqueue()
 
 
 @transaction.atomic
@@ -309,8 +229,6 @@ def subscriber_preferences_set(
         ignore_conflicts=True,
     )
     if digest_sections is not None:
-        from dateline.newsroom.models import SectionPage
-
         sections = list(SectionPage.objects.filter(pk__in=list(digest_sections)))
         for subscription in subscriber.subscriptions.filter(
             newsletter__kind=Newsletter.Kind.DIGEST
@@ -373,29 +291,6 @@ def subscriber_email_change(*, subscriber_id: int, old_email: str, new_email: st
     return subscriber
 
 
-def subscriber_export(*, subscriber: Subscriber) -> dict:
-    """Everything the list holds about a reader, for them to download."""
-    return {
-        "email": subscriber.email,
-        "status": subscriber.status,
-        "created_at": subscriber.created_at.isoformat(),
-        "confirmed_at": subscriber.confirmed_at.isoformat() if subscriber.confirmed_at else None,
-        "newsletters": [
-            s.newsletter.name for s in subscriber.subscriptions.select_related("newsletter")
-        ],
-        "consent": [
-            {
-                "action": record.action,
-                "at": record.at.isoformat(),
-                "source": record.source,
-                "copy": record.copy,
-                "newsletters": record.newsletters,
-            }
-            for record in subscriber.consents.all()
-        ],
-    }
-
-
 @transaction.atomic
 def subscriber_delete(*, subscriber: Subscriber) -> None:
     """The reader leaves and takes their data with them: nothing of them stays."""
@@ -447,86 +342,3 @@ def address_suppress(*, email: str, reason: str = "manual", note: str = "") -> S
 def address_unsuppress(*, suppressed: SuppressedAddress) -> None:
     """Allow email to an address again (it still has to sign up and confirm)."""
     suppressed.delete()
-
-
-def subscriber_keys(model, keys: list[str]) -> list[str]:
-    return list(model.objects.filter(email_key__in=keys).values_list("email_key", flat=True))
-
-
-@dataclass
-class ImportReport:
-    added: int = 0
-    already: int = 0
-    confirmed_by_source: int = 0
-    suppressed: int = 0
-    errors: list[str] | None = None
-
-
-def subscribers_import(
-    *, rows: list[list[str]], consent_source: str, newsletter_slugs: Iterable[str]
-) -> ImportReport:
-    """Add the addresses of a CSV, all or none.
-
-    Without a consent source each new address is pending and gets a confirmation email (as
-    if it had signed up); with one, stated by the importer, it is confirmed and the source is
-    recorded as its consent. Addresses already on the list are left as they are.
-    """
-    emails, errors = [], []
-    for number, row in enumerate(rows, start=1):
-        cell = row[0].strip() if row else ""
-        if not cell or (number == 1 and "@" not in cell):
-            continue  # blank line or a header
-        try:
-            emails.append(email_normalise(cell))
-        except SignupRefused as refusal:
-            errors.append(f"Line {number}: {cell[:80]!r}: {refusal.message}")
-    if errors:
-        return ImportReport(errors=errors)
-    report = ImportReport(errors=[])
-    now = timezone.now()
-    newsletters = chosen_newsletters(newsletter_slugs)
-    unique: dict[str, str] = {}
-    for email in emails:
-        unique.setdefault(email_key(email), email)
-    # Read once for the whole file, not once per line.
-    keys = list(unique)
-    chunks = [keys[start : start + 1000] for start in range(0, len(keys), 1000)]
-    existing = {k for c in chunks for k in subscriber_keys(Subscriber, c)}
-    suppressed = {k for c in chunks for k in subscriber_keys(SuppressedAddress, c)}
-    blocked = list_settings().blocked()
-    with transaction.atomic():
-        for key, email in unique.items():
-            if key in existing:
-                report.already += 1
-            elif key in suppressed or at_blocked_domain(email, blocked):
-                report.suppressed += 1
-            elif consent_source:
-                subscriber = Subscriber.objects.create(
-                    email=email,
-                    email_key=email_key(email),
-                    status=Status.CONFIRMED,
-                    created_at=now,
-                    confirmed_at=now,
-                )
-                Subscription.objects.bulk_create(
-                    [
-                        Subscription(subscriber=subscriber, newsletter=n, created_at=now)
-                        for n in newsletters
-                    ]
-                )
-                ConsentRecord.objects.create(
-                    subscriber=subscriber,
-                    action=ConsentRecord.Action.CONFIRMED,
-                    at=now,
-                    source="import",
-                    copy=f"Consent stated by the importer: {consent_source}"[:2000],
-                    newsletters=", ".join(n.name for n in newsletters)[:500],
-                )
-                report.added += 1
-                report.confirmed_by_source += 1
-            else:
-                subscriber_signup(
-                    email=email, newsletter_slugs=[n.slug for n in newsletters], source="import"
-                )
-                report.added += 1
-    return report

@@ -12,12 +12,11 @@ from dateline.newsletter.models import (
     Subscriber,
     Subscription,
 )
+from dateline.newsroom.tests.factories import make_article, make_home, make_section
 
 
 @pytest.fixture
 def newsletters(db):
-    from dateline.newsroom.tests.factories import make_home
-
     make_home()
     return [
         Newsletter.objects.create(name="Daily digest", slug="daily", kind="digest", position=1),
@@ -68,8 +67,6 @@ def compose(newsletter: Newsletter, *articles, subject="This week in the Middle 
 
 @pytest.fixture
 def article(newsletters):
-    from dateline.newsroom.tests.factories import make_article, make_section
-
     section = make_section(title="Middle East News", slug="middle-east-news")
     return make_article(
         section,

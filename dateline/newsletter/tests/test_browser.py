@@ -3,13 +3,13 @@
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from dateline.newsletter.models import MailingListSettings, Subscriber
+
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
 def popup_article(article_url, settings):
-    from dateline.newsletter.models import MailingListSettings
-
     settings.NEWSLETTER_MIN_FILL_SECONDS = 0  # Playwright types faster than people
     for row in MailingListSettings.objects.all():  # saved, so the cached copy is dropped
         row.popup_delay_seconds, row.popup_read_percent = 1, 50
@@ -62,8 +62,6 @@ def test_popup_closes_by_button_and_backdrop(browser: Browser, popup_article, ne
 
 
 def test_popup_signup(browser: Browser, popup_article, new_tab):
-    from dateline.newsletter.models import Subscriber
-
     tab = new_tab(browser)
     tab.goto(popup_article)
     read_down(tab)

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from dateline.newsletter.models import Campaign, Delivery, Newsletter
+
 from .conftest import subscribe
 
 pytestmark = pytest.mark.browser
@@ -16,8 +18,6 @@ HEADLINE = "U.S. Gains Support From World Powers VS ISIS"
 @pytest.fixture
 def readers(article_url):
     """Three confirmed readers of the demo's "Middle East News", and one not yet confirmed."""
-    from dateline.newsletter.models import Newsletter
-
     newsletter = Newsletter.objects.get(slug="middle-east-news")
     for i in range(3):
         subscribe(f"reader{i}@example.com", newsletter)
@@ -48,8 +48,6 @@ def compose(tab: Page, base: str) -> None:
 def test_an_issue_is_composed_previewed_tested_and_sent_from_one_page(
     editor_tab: Page, live_server, readers, smtp_server, run_worker
 ):
-    from dateline.newsletter.models import Campaign, Delivery
-
     tab = editor_tab
     compose(tab, live_server.url)
     expect(tab.get_by_text("Draft “Coalition week” saved")).to_be_visible()

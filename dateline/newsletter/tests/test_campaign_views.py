@@ -5,6 +5,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
 
 from dateline.newsletter import actions
@@ -124,8 +125,6 @@ def test_a_started_send_cannot_be_edited_or_started_again(editor, newsletters, a
 
 
 def test_admin_users_without_the_send_permission_cannot_send(client, newsletters, article):
-    from django.contrib.auth.models import Permission
-
     staff = get_user_model().objects.create_user(
         "writer", "w@example.com", "pw-12345!", is_staff=True
     )

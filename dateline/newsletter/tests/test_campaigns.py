@@ -2,7 +2,7 @@
 
 import zoneinfo
 from collections import Counter
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import time_machine
@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from dateline.newsletter import actions
-from dateline.newsletter.models import Campaign, Delivery, Newsletter
+from dateline.newsletter.models import Campaign, Delivery
 from dateline.newsroom.actions import article_publish
 from dateline.newsroom.tests.factories import make_article, make_section
 
@@ -26,22 +26,6 @@ def at(*args) -> datetime:
 @pytest.fixture
 def paris(settings):
     settings.TIME_ZONE = "Europe/Paris"
-
-
-def test_digest_slots_follow_the_local_time_daily_and_weekly(paris):
-    daily = Newsletter(frequency="daily", send_time=time(7, 0))
-    assert daily.send_time == time(7, 0)
-    assert actions.digest_slot(daily, at(2026, 11, 25, 6, 59)) == at(2026, 11, 24, 7, 0)
-    assert actions.digest_slot(daily, at(2026, 11, 25, 7, 0)) == at(2026, 11, 25, 7, 0)
-    weekly = Newsletter(frequency="weekly", send_time=time(18, 30), send_weekday=4)  # Friday
-    assert actions.digest_slot(weekly, at(2026, 11, 25, 12, 0)) == at(2026, 11, 20, 18, 30)
-    # Across the change to summer time the slot keeps its local hour.
-    assert actions.digest_slot(daily, at(2026, 3, 29, 8, 0)).utcoffset() == timedelta(hours=2)
-    # 02:30 does not exist on that day: the digest goes at the same instant, 03:30 summer time.
-    night = Newsletter(frequency="daily", send_time=time(2, 30))
-    slot = actions.digest_slot(night, datetime(2026, 3, 29, 3, 0, tzinfo=UTC))
-    assert slot == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
-    assert actions.digest_slot(night, datetime(2026, 3, 29, 1, 0, tzinfo=UTC)) < slot
 
 
 @pytest.fixture

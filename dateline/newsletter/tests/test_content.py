@@ -2,13 +2,16 @@
 
 import base64
 import subprocess
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import dkim
 import pytest
+from django.utils import timezone
 
 from dateline.newsletter import actions, content, tokens
 from dateline.newsletter.models import Subscriber
+from dateline.newsroom.tests.factories import make_article, make_section
 
 from .conftest import compose, subscribe
 
@@ -124,8 +127,6 @@ def test_a_test_send_is_marked_and_records_nothing(newsletters, article, smtp_se
 
 
 def test_an_issue_joins_an_articles_bylines_as_people_write_them(newsletters):
-    from dateline.newsroom.tests.factories import make_article, make_section
-
     article = make_article(
         make_section(title="World"), title="Talks resume", guests=["Layla Hassan", "Omar Khalil"]
     )
@@ -141,12 +142,6 @@ def test_an_issue_joins_an_articles_bylines_as_people_write_them(newsletters):
 @pytest.mark.django_db
 def test_an_article_not_published_yet_is_dated_when_it_goes_live():
     """A scheduled article previewed in an issue reads with the date it will have."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from dateline.newsroom.tests.factories import make_article, make_section
-
     go_live = timezone.now() + timedelta(days=1)
     article = make_article(make_section(), publish=False, go_live_at=go_live)
     assert content.article_items([article])[0].published == go_live

@@ -9,7 +9,13 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from dateline.newsletter import actions, selectors
-from dateline.newsletter.models import Campaign, Delivery, SuppressedAddress
+from dateline.newsletter.models import (
+    Campaign,
+    Delivery,
+    Subscriber,
+    Subscription,
+    SuppressedAddress,
+)
 
 from .conftest import compose, subscribe
 
@@ -136,8 +142,6 @@ def test_send_now_asks_with_the_number_of_readers_and_sends_only_once_confirmed(
 
 
 def test_the_question_counts_in_thousands(editor, newsletters, article):
-    from dateline.newsletter.models import Subscriber, Subscription
-
     now = timezone.now()
     people = Subscriber.objects.bulk_create(
         Subscriber(

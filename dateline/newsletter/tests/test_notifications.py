@@ -10,8 +10,10 @@ import time_machine
 from django.utils import timezone
 
 from dateline.core.models import TransactionalEmail
-from dateline.newsletter import actions
+from dateline.newsletter import actions, selectors
 from dateline.newsletter.models import Subscriber
+from dateline.testing.database import database_url
+from dateline.testing.workers import site_env, start_worker, stop_workers
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,7 +23,7 @@ def at(start, seconds: float):
 
 
 def welcome_on():
-    settings = actions.list_settings()
+    settings = selectors.list_settings()
     settings.welcome_email = True
     settings.save()
 
@@ -102,9 +104,6 @@ def test_twenty_signups_while_the_server_is_unreachable_each_get_one_confirmatio
 ):
     """The reported fault, with real worker processes: the server is down while twenty
     readers sign up, then comes back; each gets one confirmation."""
-    from dateline.testing.database import database_url
-    from dateline.testing.workers import site_env, start_worker, stop_workers
-
     env = site_env(
         database_url=database_url(),
         email_url=smtp_outage.url,

@@ -7,10 +7,12 @@ from urllib.parse import urlparse
 
 import pytest
 import time_machine
+from django.core import mail
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
+from dateline.core.processes import HOST
 from dateline.newsletter import actions, content, tokens
 from dateline.newsletter.models import (
     Campaign,
@@ -20,6 +22,7 @@ from dateline.newsletter.models import (
     SuppressedAddress,
 )
 from dateline.newsletter.selectors import campaign_progress
+from dateline.testing.smtp import smtp_sink
 
 from .conftest import compose, subscribe
 
@@ -482,7 +485,7 @@ def test_rows_of_a_stopped_worker_are_requeued_or_reported_in_doubt(newsletters,
         subscribe(f"reader{i}@example.com", newsletters[0])
     campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
     rows = list(Delivery.objects.order_by("pk"))
-    dead = f"{actions.delivery.HOST}:999999999:dead"
+    dead = f"{HOST}:999999999:dead"
     later = timezone.now() + timedelta(minutes=5)
     Delivery.objects.filter(pk=rows[0].pk).update(
         status=Status.ATTEMPTING, claim=dead, claim_expires_at=later
@@ -510,8 +513,6 @@ def test_rows_of_a_stopped_worker_are_requeued_or_reported_in_doubt(newsletters,
 
 def test_through_an_email_service_the_services_message_id_is_kept(newsletters, article, settings):
     """django-anymail's test backend stands in for the service (outside this machine)."""
-    from django.core import mail
-
     settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
     readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(2)]
     campaign = actions.campaign_start(campaign=compose(newsletters[0], article))
@@ -530,8 +531,6 @@ def test_through_an_email_service_the_services_message_id_is_kept(newsletters, a
 def test_two_workers_and_two_servers_share_a_send_and_send_each_message_once(
     newsletters, article, settings
 ):
-    from conftest import smtp_sink
-
     readers = [subscribe(f"reader{i}@example.com", newsletters[0]) for i in range(40)]
     settings.NEWSLETTER_BATCH_SIZE = 5
     settings.NEWSLETTER_CONNECTIONS = 2

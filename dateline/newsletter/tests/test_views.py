@@ -7,9 +7,13 @@ import pytest
 import time_machine
 from django.test import Client
 from django.utils import timezone
+from wagtail.models import Site
 
-from dateline.newsletter import actions
-from dateline.newsletter.models import ConsentRecord, Subscriber
+from dateline.core import formstamp
+from dateline.demo.actions import demo_content_load
+from dateline.newsletter import actions, tokens
+from dateline.newsletter.models import ConsentRecord, MailingListSettings, Subscriber
+from dateline.newsroom.tests.factories import make_section
 
 pytestmark = pytest.mark.django_db(transaction=True)
 JSON = {"HTTP_ACCEPT": "application/json"}
@@ -115,14 +119,8 @@ def test_bad_addresses_get_a_clear_message_and_nothing_is_saved(
     assert not Subscriber.objects.exists()
 
 
-def test_international_addresses_are_accepted_and_normalised(newsletters):
-    actions.subscriber_signup(email="  Pelé@Exämple.COM ", source="page")
-    assert Subscriber.objects.get().email == "Pelé@exämple.com"
-
-
 def test_bots_are_turned_away(client, newsletters, stamp):
     assert sign_up(client, stamp, "a@example.com", leave_empty="555").status_code == 400
-    from dateline.core import formstamp
 
     too_fast = sign_up(client, formstamp.issue(), "a@example.com")
     assert too_fast.status_code == 400 and b"quicker than anyone" in too_fast.content
@@ -143,10 +141,6 @@ def test_rate_limit_per_ip(client, newsletters, stamp, settings):
 def test_blocked_domains_get_the_usual_answer_and_no_email(
     client, newsletters, stamp, smtp_server, run_worker
 ):
-    from wagtail.models import Site
-
-    from dateline.newsletter.models import MailingListSettings
-
     site_settings = MailingListSettings.for_site(Site.objects.get(is_default_site=True))
     site_settings.blocked_domains = "mailinator.com\n"
     site_settings.save()
@@ -179,19 +173,7 @@ def test_one_click_unsubscribe_needs_no_cookie(newsletters, smtp_server, run_wor
     assert Subscriber.objects.get().status == "unsubscribed"
 
 
-def test_pending_addresses_are_forgotten_after_30_days(newsletters):
-    actions.subscriber_signup(email="never@example.com", source="page")
-    actions.subscriber_signup(email="recent@example.com", source="page")
-    recent = Subscriber.objects.get(email="recent@example.com")
-    actions.subscriber_confirm(subscriber_id=recent.pk, email=recent.email)
-    later = timezone.now() + timedelta(days=31)
-    assert actions.pending_subscribers_purge(now=later) == 1
-    assert list(Subscriber.objects.values_list("email", flat=True)) == ["recent@example.com"]
-
-
 def test_signup_boxes_are_on_cached_pages_without_tokens(client, newsletters):
-    from dateline.newsroom.demo import demo_content_load
-
     demo_content_load()
     html = client.get("/middle-east-news/us-gains-support-from-world-powers-vs-isis/").content
     html = html.decode()
@@ -210,8 +192,6 @@ def confirmed(email="me@example.com") -> Subscriber:
 
 
 def manage_path(subscriber) -> str:
-    from dateline.newsletter import tokens
-
     return f"/newsletter/manage/{tokens.manage_token(subscriber)}/"
 
 
@@ -231,8 +211,6 @@ def test_preferences_change_newsletters_and_unsubscribe_from_all(client, newslet
 
 
 def test_digest_readers_choose_their_sections(client, newsletters):
-    from dateline.newsroom.tests.factories import make_section
-
     middle_east = make_section(title="Middle East News", slug="middle-east-news")
     make_section(title="Europe", slug="europe")
     subscriber = confirmed()
@@ -315,13 +293,6 @@ def test_non_ascii_capitals_are_one_address(client, newsletters, stamp, email):
     assert Subscriber.objects.count() == 1
 
 
-def test_plus_addresses_share_one_inbox_cap(newsletters, smtp_server, run_worker):
-    for n in range(6):
-        actions.subscriber_signup(email=f"victim+{n}@example.com", source="page")
-    run_worker()
-    assert len(smtp_server.messages) == 3
-
-
 def test_address_change_emails_are_capped(client, newsletters, smtp_server, run_worker):
     path = manage_path(confirmed("me@example.com"))
     for _ in range(6):
@@ -340,8 +311,6 @@ def test_unticking_every_newsletter_on_the_signup_page_is_refused(client, newsle
 
 
 def test_old_links_stop_working_after_an_address_change(client, newsletters):
-    from dateline.newsletter import tokens
-
     subscriber = confirmed("old@example.com")
     old_unsubscribe = f"/newsletter/unsubscribe/{tokens.unsubscribe_token(subscriber)}/"
     actions.subscriber_email_change(
@@ -349,28 +318,3 @@ def test_old_links_stop_working_after_an_address_change(client, newsletters):
     )
     response = client.get(old_unsubscribe)
     assert response.status_code == 400 and b"new@example.com" not in response.content
-
-
-def test_a_strangers_signup_cannot_erase_an_unsubscribe_record(newsletters):
-    subscriber = confirmed("left@example.com")
-    actions.subscriber_unsubscribe(subscriber=subscriber, source="test")
-    actions.subscriber_signup(email="left@example.com", source="page")
-    assert actions.pending_subscribers_purge(now=timezone.now() + timedelta(days=60)) == 0
-    assert ConsentRecord.objects.filter(action="unsubscribed").exists()
-
-
-def test_signup_does_the_same_database_work_whatever_the_state(newsletters):
-    """Equal statements for new, pending, confirmed and unsubscribed: timing reveals nothing."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    confirmed("confirmed@example.com")
-    gone = confirmed("gone@example.com")
-    actions.subscriber_unsubscribe(subscriber=gone, source="test")
-    actions.subscriber_signup(email="pending@example.com", source="page")
-    counts = []
-    for email in ("new", "pending", "confirmed", "gone"):
-        with CaptureQueriesContext(connection) as queries:
-            actions.subscriber_signup(email=f"{email}@example.com", source="page")
-        counts.append(len(queries))
-    assert len(set(counts)) == 1, counts

@@ -16,10 +16,10 @@ from django.conf import settings as django_settings
 from django.db import connection, transaction
 from django_tasks_db.models import DBTaskResult, get_date_max
 
-from conftest import smtp_sink
 from dateline.core.models import WorkerHeartbeat
 from dateline.newsletter import actions, tasks
 from dateline.newsletter.models import Campaign, Delivery
+from dateline.testing.smtp import smtp_sink
 
 from .conftest import compose, subscribe
 

@@ -3,6 +3,8 @@ from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 from wagtail.models import Site
 
+from dateline.core.sites import default_site
+
 from .. import bylines
 from ..design import theme_stylesheet_url
 from ..models import NewsroomSettings, SectionPage
@@ -90,7 +92,7 @@ def teaser(article, heading_level: int = 3, show_image: bool = True):
 @register.simple_tag
 def newsroom_settings() -> NewsroomSettings:
     """The default site's newsroom, for what is rendered without a request (emails)."""
-    site = Site.objects.filter(is_default_site=True).first()
+    site = default_site()
     return NewsroomSettings.for_site(site) if site else NewsroomSettings()
 
 

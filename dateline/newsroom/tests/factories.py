@@ -57,7 +57,7 @@ class SourceFactory(factory.django.DjangoModelFactory):
 def make_home() -> HomePage:
     home = HomePage.objects.first()
     if home is None:
-        from dateline.newsroom.demo import _home
+        from dateline.demo.actions import _home
 
         home = _home({"name": "Test Times", "tagline": "", "language": "en"})
     return home

@@ -18,7 +18,7 @@ from dateline.newsroom.models import ArticleCorrection, NewsImage, NewsRendition
 from .factories import AuthorFactory, TopicAliasFactory, make_article, make_section, now
 
 pytestmark = pytest.mark.django_db
-REFERENCE = Path(settings.BASE_DIR, "dateline/newsroom/demo/reference_page.txt")
+REFERENCE = Path(settings.BASE_DIR, "dateline/demo/reference_page.txt")
 ARTICLE_URL = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
 
 

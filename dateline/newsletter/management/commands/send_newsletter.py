@@ -5,8 +5,10 @@ import threading
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+from django.utils import timezone
 
-from dateline.newsletter import actions
+from dateline.newsletter import actions, selectors
 from dateline.newsletter.models import Campaign
 from dateline.newsletter.selectors import campaign_progress
 
@@ -75,14 +77,11 @@ class Command(BaseCommand):
         self.stdout.write(f"{found.get_status_display()}: {bar(found)}")
 
     def send_until_done(self, campaign_id: int) -> None:
-        from django.db import connection
-        from django.utils import timezone
-
         try:
             while True:
                 actions.campaign_deliver(campaign_id=campaign_id)
                 status = Campaign.objects.get(pk=campaign_id).status
-                due = actions.campaign_next_due(campaign_id=campaign_id)
+                due = selectors.campaign_next_due(campaign_id=campaign_id)
                 if status != Campaign.Status.SENDING or due is None:
                     return
                 time.sleep(min(max((due - timezone.now()).total_seconds(), 0.2), 60))

@@ -16,10 +16,10 @@ from wagtail.models import Collection, Locale, Page, Site
 
 from dateline.comments.actions import thread_state_set
 from dateline.comments.models import CommentSettings, CommentThread
+from dateline.core.sites import default_site
 from dateline.newsletter.models import Campaign, CampaignArticle, MailingListSettings, Newsletter
-
-from ..actions import article_publish
-from ..models import (
+from dateline.newsroom.actions import article_publish
+from dateline.newsroom.models import (
     ArticleCitation,
     ArticlePage,
     HomePage,
@@ -113,7 +113,7 @@ def _home(newsroom: dict) -> HomePage:
         home = root.add_child(instance=HomePage(title=newsroom["name"], slug="home"))
         home.save_revision().publish()
     url = urlsplit(settings.SITE_URL)
-    site = Site.objects.filter(is_default_site=True).first() or Site(is_default_site=True)
+    site = default_site() or Site(is_default_site=True)
     site.hostname = url.hostname or "localhost"
     site.port = url.port or (443 if url.scheme == "https" else 80)
     site.root_page = home

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from ...demo import demo_content_load, demo_editor_ensure
+from dateline.demo.actions import demo_content_load, demo_editor_ensure
 
 
 class Command(BaseCommand):

@@ -1,9 +1,5 @@
-"""State changes of the site-wide pieces: the page cache, the mail outbox, admin sign-in,
-task workers, and transactional email (queued, handed over, retried: dateline/core/email.py).
-
-Password resets: the request is capped per client address and per email address, and
-queues the same one task whatever the address; only that task looks the address up.
-"""
+"""Transactional email: queued with the action that decides it, handed over, retried,
+settled (dateline/core/email.py says how to send one, and what holds)."""
 
 import logging
 import os
@@ -11,20 +7,15 @@ import secrets
 import smtplib
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from email.message import EmailMessage as StdEmailMessage
 
 from django.conf import settings
-from django.contrib.auth.forms import PasswordResetForm
-from django.core.cache import cache
-from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_tasks_db.compat import TaskResultStatus
-from django_tasks_db.models import DBTaskResult
 
-from . import pagecache
-from .email import (
+# A module, not its tasks: dateline.core.tasks imports these actions.
+from .. import tasks
+from ..email import (
     IN_DOUBT,
     PERMANENT,
     Cap,
@@ -36,228 +27,11 @@ from .email import (
     message_id_make,
     retry_delay,
 )
-from .errors import Refused
-from .http import rate_limit_key
-from .lost_tasks import WorkerLost, is_rerunnable
-from .models import (
-    LimitCounter,
-    OutboxMessage,
-    TransactionalEmail,
-    TransactionalEmailCap,
-    WorkerHeartbeat,
-)
-from .processes import HOST, process_is_gone
-from .ratelimit import rate_limit_hit
+from ..models import TransactionalEmail, TransactionalEmailCap
+from ..processes import HOST, process_is_gone
+from ..selectors import email_cap_count
 
 log = logging.getLogger(__name__)
-
-
-def page_cache_purge(*, tags: Iterable[str]) -> set[str]:
-    """Invalidate every cached page that shows one of `tags`; returns the tags purged."""
-    purged = set(tags)
-    if not purged:
-        return purged
-    cache.set_many({pagecache.tag_key(tag): pagecache.new_version() for tag in purged}, None)
-    cache.set(pagecache.PURGE_SEQUENCE_KEY, pagecache.new_version(), None)
-    return purged
-
-
-def page_cache_purge_on_commit(*, tags: Iterable[str]) -> None:
-    """Purge once the current transaction commits, so no reader re-caches the old state."""
-    frozen = set(tags)
-    transaction.on_commit(lambda: page_cache_purge(tags=frozen))
-
-
-def limit_counters_purge(*, now: datetime | None = None) -> int:
-    """Delete the rate-limit windows and claims that have ended; returns how many."""
-    deleted, _ = LimitCounter.objects.filter(expires_at__lte=now or timezone.now()).delete()
-    return deleted
-
-
-@transaction.atomic
-def outbox_store(*, message: EmailMessage) -> OutboxMessage:
-    """Keep an outgoing email in the outbox instead of delivering it."""
-    mime: StdEmailMessage = message.message()
-    html = ""
-    for alternative, mimetype in getattr(message, "alternatives", []):
-        if mimetype == "text/html":
-            html = str(alternative)
-    if not html and message.content_subtype == "html":
-        html = str(message.body)
-    return OutboxMessage.objects.create(
-        from_email=str(message.from_email),
-        recipients=", ".join(message.recipients()),
-        subject=str(message.subject),
-        text_body="" if message.content_subtype == "html" else str(message.body),
-        html_body=html,
-        raw=mime.as_string(),
-    )
-
-
-class PasswordResetRefused(Refused):
-    """Too many password resets asked for from one network or for one address."""
-
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message)
-        self.retry_after = retry_after
-
-
-@transaction.atomic
-def password_reset_request(*, email: str, ip: str | None) -> None:
-    """Queue a password reset link for the accounts with `email`, if any.
-
-    Capped by PASSWORD_RESET_RATE_LIMITS per client network and per address (raising
-    PasswordResetRefused); otherwise the same task is queued whether or not an account has
-    the address, so neither the answer nor the work done reveals who has an account.
-    """
-    from .tasks import send_password_reset
-
-    limits = settings.PASSWORD_RESET_RATE_LIMITS
-    if wait := rate_limit_hit(
-        scope="password-reset-ip", key=rate_limit_key(ip), limits=limits["ip"]
-    ):
-        raise PasswordResetRefused(
-            f"Too many password resets were asked for from your network. "
-            f"Try again in {_minutes(wait)}.",
-            retry_after=wait,
-        )
-    key = email.strip().lower()
-    if wait := rate_limit_hit(scope="password-reset-email", key=key, limits=limits["email"]):
-        raise PasswordResetRefused(
-            f"Too many password resets were asked for this address. Try again in {_minutes(wait)}.",
-            retry_after=wait,
-        )
-    transaction.on_commit(lambda: send_password_reset.enqueue(email))
-
-
-def _minutes(seconds: int) -> str:
-    minutes = (seconds + 59) // 60
-    return "a minute" if minutes == 1 else f"{minutes} minutes"
-
-
-def password_reset_send(*, email: str) -> int:
-    """Queue a reset link to each active account with `email` (none: nothing is queued)."""
-    form = PasswordResetForm()  # only for Django's rule on which accounts may reset
-    queued = 0
-    with transaction.atomic():
-        for user in form.get_users(email):
-            user_email = getattr(user, user.get_email_field_name())
-            queued += bool(
-                email_queue(kind="core/password_reset", to=user_email, params={"user_id": user.pk})
-            )
-    return queued
-
-
-def signin_failures_forget(*, username: str, ip: str | None) -> int:
-    """Forget the failed sign-ins of `username` from `ip` (it has just signed in there)."""
-    from axes.utils import reset
-
-    if not ip:
-        return 0
-    return reset(ip=ip, username=username)
-
-
-# Task workers (dateline/core/taskworker.py) ---------------------------------------------
-
-
-def worker_heartbeat_renew(*, worker_id: str, started_at: datetime) -> None:
-    """Record that the task worker `worker_id`, this process, is alive now."""
-    now = timezone.now()
-    # The process too: a restarted worker may be given the same --worker-id.
-    mine = WorkerHeartbeat.objects.filter(worker_id=worker_id)
-    if not mine.update(last_seen_at=now, host=HOST, pid=os.getpid()):
-        # First beat, or another worker took this one for gone and removed its row.
-        WorkerHeartbeat.objects.update_or_create(
-            worker_id=worker_id,
-            defaults={
-                "host": HOST,
-                "pid": os.getpid(),
-                "started_at": started_at,
-                "last_seen_at": now,
-            },
-        )
-
-
-def lost_tasks_recover(
-    *, by_age: bool, worker_id: str = "", starting: bool = False
-) -> tuple[int, int]:
-    """Settle the tasks left running by task workers that are gone: queued again if they are
-    safe to rerun (dateline.core.lost_tasks), else FAILED with WorkerLost; (queued, failed).
-
-    A worker is gone when it ran on this machine and its process has ended; with `by_age`
-    also when it has not been heard from for TASK_WORKER_LOST_SECONDS (the task of a worker
-    that never left a heartbeat counts from when it started). Pass `by_age` only from a
-    worker that has had the database for that long itself: an outage silences every worker
-    at once, and must not be taken for their deaths. `worker_id`, the caller, is never gone;
-    but when it is `starting`, tasks held under its id were a previous process's (a worker
-    restarted with the same --worker-id), and are lost too.
-    """
-    lost_before = timezone.now() - timedelta(seconds=settings.TASK_WORKER_LOST_SECONDS)
-    known, gone = set(), set()
-    for other, host, pid, last_seen in WorkerHeartbeat.objects.values_list(
-        "worker_id", "host", "pid", "last_seen_at"
-    ):
-        known.add(other)
-        if other != worker_id and (
-            process_is_gone(host, pid) or (by_age and last_seen < lost_before)
-        ):
-            gone.add(other)
-    if starting:
-        gone.add(worker_id)
-    if not gone and not by_age:
-        return 0, 0
-    settled = []
-    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-    for task_id, worker_ids, started_at, task_path in running.values_list(
-        "id", "worker_ids", "started_at", "task_path"
-    ):
-        holder = worker_ids[-1] if worker_ids else ""
-        unheard = holder not in known and (started_at is None or started_at < lost_before)
-        if holder in gone or (by_age and unheard and holder != worker_id):
-            settled.append(_lost_task_settle(task_id, started_at, task_path, holder))
-    WorkerHeartbeat.objects.filter(worker_id__in=gone - {worker_id}).delete()
-    return settled.count("queued"), settled.count("failed")
-
-
-def _lost_task_settle(task_id, started_at, task_path: str, holder: str) -> str:
-    # Only if it is still that run: its worker may have finished it meanwhile.
-    same_run = DBTaskResult.objects.filter(
-        pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
-    )
-    lost = f"{WorkerLost.__module__}.{WorkerLost.__qualname__}"
-    if is_rerunnable(task_path):
-        done = same_run.update(status=TaskResultStatus.READY, started_at=None)
-        outcome = "queued"
-    else:
-        done = same_run.update(
-            status=TaskResultStatus.FAILED,
-            finished_at=timezone.now(),
-            return_value=None,
-            exception_class_path=lost,
-            traceback=f"{lost}: the worker {holder} stopped before this task finished; "
-            "it may have done part of its work.",
-        )
-        outcome = "failed"
-    if not done:
-        return ""
-    log.warning("Task %s (%s): its worker %s is gone; %s", task_id, task_path, holder, outcome)
-    return outcome
-
-
-def worker_claims_return(*, worker_id: str) -> int:
-    """Queue again the tasks `worker_id` claimed but never started: a claim whose commit the
-    database's going away cut short may have been written all the same."""
-    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
-    returned = 0
-    for task_id, worker_ids, started_at in running.values_list("id", "worker_ids", "started_at"):
-        if worker_ids and worker_ids[-1] == worker_id:
-            returned += DBTaskResult.objects.filter(
-                pk=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
-            ).update(status=TaskResultStatus.READY, started_at=None)
-    return returned
-
-
-# Transactional email (dateline/core/email.py says how to send one, and what holds) -------
 
 MailStatus = TransactionalEmail.Status
 IN_DOUBT_NOTE = (
@@ -316,7 +90,7 @@ def _email_record(*, kind: str, to: str, params: dict, content, caps: Iterable[C
     caps = list(caps)
     now = timezone.now()
     with transaction.atomic():
-        if any(_cap_used(cap, now=now, waiting_too=True) >= cap.per_day for cap in caps):
+        if any(email_cap_count(cap, now=now, waiting_too=True) >= cap.per_day for cap in caps):
             return None
         email = TransactionalEmail.objects.create(
             kind=kind,
@@ -334,25 +108,9 @@ def _email_record(*, kind: str, to: str, params: dict, content, caps: Iterable[C
     return email
 
 
-def _cap_used(
-    cap: Cap | TransactionalEmailCap, *, now: datetime, waiting_too: bool, excluding: int = 0
-) -> int:
-    """Emails with the cap's key handed over in the past 24 hours (and waiting, if asked)."""
-    since = now - timedelta(days=1)
-    counted = Q(email__status=MailStatus.SENT, email__sent_at__gte=since) | Q(
-        email__status__in=[MailStatus.SENDING, MailStatus.IN_DOUBT],
-        email__last_attempt_at__gte=since,
-    )
-    if waiting_too:
-        counted |= Q(email__status=MailStatus.QUEUED)
-    rows = TransactionalEmailCap.objects.filter(counted, key=cap.key)
-    return rows.exclude(email_id=excluding).count() if excluding else rows.count()
-
-
 def _deliver_on_commit(email_id: int, *, at: datetime | None = None) -> None:
-    from .tasks import deliver_email
-
-    task = deliver_email.using(run_after=at) if at else deliver_email
+    deliver = tasks.deliver_email
+    task = deliver.using(run_after=at) if at else deliver
     transaction.on_commit(lambda: task.enqueue(email_id))
 
 
@@ -437,7 +195,7 @@ def _email_begin(email: TransactionalEmail, *, token: str, message_id: str, now)
             locking = TransactionalEmailCap.objects.select_for_update().filter(key__in=keys)
             list(locking.order_by("pk").values_list("pk", flat=True))
         for cap in caps:
-            if _cap_used(cap, now=now, waiting_too=False, excluding=row.pk) >= cap.per_day:
+            if email_cap_count(cap, now=now, waiting_too=False, excluding=row.pk) >= cap.per_day:
                 row.status = MailStatus.SKIPPED
                 row.last_error = CAP_REACHED_NOTE.format(per_day=cap.per_day)
                 row.save(update_fields=["status", "last_error"])

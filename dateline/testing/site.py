@@ -1,4 +1,5 @@
-"""A throwaway Dateline for benchmarks: its own var directory and database, served by granian.
+"""A throwaway Dateline for benchmarks and the scale-out test: its own var directory and
+database, served by granian.
 
 Nothing here touches the developer's `var/` or databases. Each site gets a temporary
 `DATELINE_VAR_DIR` and an environment built from scratch, so a `DATABASE_URL`, `EMAIL_URL`
@@ -10,7 +11,6 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,7 +23,9 @@ import psycopg
 import redis
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parent.parent
+from dateline.testing.ports import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 GRANIAN = str(Path(sys.executable).with_name("granian"))
 ARTICLE_PATH = "/middle-east-news/us-gains-support-from-world-powers-vs-isis/"
@@ -115,12 +117,6 @@ def run_command(site_env: dict[str, str], *args: str) -> str:
 def run_python(site_env: dict[str, str], code: str) -> str:
     """Run Python in the site's Django (`manage.py shell`); what it printed."""
     return run_command(site_env, PYTHON, "manage.py", "shell", "--no-imports", "-c", code)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @contextlib.contextmanager

@@ -18,9 +18,9 @@ from django.utils import timezone
 from wagtail.models import Page
 from wagtail.search.backends import get_search_backend
 
-from ..actions import article_search_refresh
-from ..models import ArticlePage, SectionPage
-from ..vocabulary import WORDS
+from dateline.demo.vocabulary import WORDS
+from dateline.newsroom.actions import article_search_refresh
+from dateline.newsroom.models import ArticlePage, SectionPage
 
 CHUNK = 2000
 SYLLABLES = "ba ka lo mi ne ra to su vi de ga ho ju ke li mo nu pa ri sa te vo ya zi".split()  # noqa: SIM905

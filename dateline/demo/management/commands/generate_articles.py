@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from dateline.newsroom.demo.generate import articles_generate
+from dateline.demo.generate import articles_generate
 
 
 class Command(BaseCommand):

@@ -24,7 +24,7 @@ def test_generated_articles_are_real_pages_in_the_tree_and_the_index(client, dem
 
 
 def test_the_generator_is_repeatable(demo_home):
-    from dateline.newsroom.demo.generate import articles_generate
+    from dateline.demo.generate import articles_generate
 
     articles_generate(count=5, seed=7, index=False)
     titles = list(ArticlePage.objects.filter(slug__startswith="generated-").values_list("title"))
