@@ -14,7 +14,7 @@ is not published, token or not.
 """
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -114,12 +114,13 @@ def rate_limited(request, form) -> int | None:
 
 def csrf_refused(request) -> HttpResponse | None:
     """Signed-in readers post with their session: that is what CSRF tokens protect."""
-    return CsrfViewMiddleware(_unused).process_view(request, _unused, (), {})
+    return CsrfViewMiddleware(_not_called).process_view(request, _not_called, (), {})
 
 
-def _unused(request) -> HttpResponse:
-    # The middleware's check alone is wanted: it calls neither the next handler nor the view.
-    raise NotImplementedError
+def _not_called(request) -> HttpResponse:
+    # The middleware wants a next handler and a view; its check alone (process_view) calls
+    # neither. Were one ever called, it would refuse rather than serve.
+    return HttpResponseForbidden()
 
 
 @csrf_exempt

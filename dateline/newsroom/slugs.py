@@ -48,7 +48,8 @@ class SlugFromNameMixin:
             field.help_text = field.help_text or "Made from the name when left blank."
 
     def slug_taken(self, slug: str) -> bool:
-        raise NotImplementedError
+        """Whether another row has this slug: the model says (Author, Topic.slug_taken)."""
+        return self.instance.slug_taken(slug)
 
     def clean(self):
         cleaned_data = super().clean()
@@ -95,9 +96,6 @@ class PageSlugForm(SlugFromNameMixin, WagtailAdminPageForm):
 class UniqueSlugForm(SlugFromNameMixin, WagtailAdminModelForm):
     """A snippet form (an author, a topic) whose blank slug is made from the name; the
     model's `slug_taken(slug)` says which slugs are in use by others."""
-
-    def slug_taken(self, slug: str) -> bool:
-        return self.instance.slug_taken(slug)
 
 
 class NameFieldPanel(TitleFieldPanel):
