@@ -4,6 +4,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from dateline.newsletter.models import MailingListSettings, Subscriber
+from dateline.testing.browser import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +20,7 @@ def popup_article(article_url, settings):
 
 def read_down(tab: Page) -> None:
     tab.mouse.wheel(0, 3000)
-    tab.wait_for_function("window.scrollY > 0")
+    wait_until(tab, "window.scrollY > 0")
 
 
 def test_popup_waits_for_reading_traps_focus_dismisses_and_remembers(

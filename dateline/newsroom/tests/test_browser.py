@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect
 
+from dateline.testing.browser import wait_until
+
 pytestmark = pytest.mark.browser
 
 HEADLINE = "U.S. Gains Support From World Powers VS ISIS"
@@ -38,11 +40,11 @@ def _follow_comment_and_top_links(page: Page) -> None:
     page.get_by_role("link", name="Click to comment", exact=True).click()
     expect(page).to_have_url(re.compile(r"#comments$"))
     expect(comments).to_be_in_viewport()
-    page.wait_for_function("window.scrollY > 0")
+    wait_until(page, "window.scrollY > 0")
 
     page.get_by_role("link", name="To Top", exact=True).click()
     expect(page).to_have_url(re.compile(r"#top$"))
-    page.wait_for_function("window.scrollY === 0")
+    wait_until(page, "window.scrollY === 0")
     expect(masthead).to_be_in_viewport()
 
 
